@@ -1,0 +1,265 @@
+"""Who may see and do what. Every view, service and template asks this module.
+
+- `has()` / `require()`: role permissions (model permissions held by the partner's role groups).
+- `*_for(user)`: querysets narrowed to what the user may see; `get_*_for()` fetch one or 404.
+  Another partner's object is simply not in the queryset, hence a 404.
+- `Check`: the answer to "may this user do that to this object?", with the reason when not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+
+from multichannel.models import AuditEntry, User
+from multichannel.models.audit import Category
+from multichannel.roles import Perm, Role, roles_granting
+from multichannel.services.errors import RuleViolation
+
+
+def join_roles(roles: list[Role]) -> str:
+    labels = [role.label for role in roles]
+    if not labels:
+        return "a role this partner does not have"
+    if len(labels) == 1:
+        return labels[0]
+    return ", ".join(labels[:-1]) + " or " + labels[-1]
+
+
+class RoleRequired(PermissionDenied):
+    """The signed-in user lacks the role this needs. Rendered as a 403 page naming the roles."""
+
+    def __init__(self, permission: str, message: str | None = None):
+        self.permission = permission
+        self.roles = roles_granting(permission)
+        self.message = message or f"This needs the {join_roles(self.roles)} role."
+        super().__init__(self.message)
+
+
+def is_portal_user(user) -> bool:
+    """A signed-in, active partner employee (superusers without a partner use the admin)."""
+    return bool(user.is_authenticated and user.is_active and user.partner_id)
+
+
+def has(user, permission: str) -> bool:
+    return is_portal_user(user) and user.has_perm(permission)
+
+
+def require(user, permission: str, message: str | None = None) -> None:
+    if not has(user, permission):
+        raise RoleRequired(permission, message)
+
+
+@dataclass(frozen=True)
+class Check:
+    """May the user do it? If not, why, and whether a role (403) or a rule (message) says no."""
+
+    allowed: bool
+    reason: str = ""
+    permission: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+    def enforce(self) -> None:
+        if self.allowed:
+            return
+        if self.permission:
+            raise RoleRequired(self.permission, self.reason)
+        raise RuleViolation(self.reason)
+
+
+ALLOWED = Check(True)
+
+
+def _missing(permission: str, reason: str | None = None) -> Check:
+    return Check(False, reason or RoleRequired(permission).message, permission)
+
+
+# --- Users --------------------------------------------------------------------------------------
+
+
+def users_for(viewer) -> QuerySet[User]:
+    require(viewer, Perm.VIEW_USERS)
+    return User.objects.filter(partner_id=viewer.partner_id)
+
+
+def get_user_for(viewer, user_uuid) -> User:
+    return get_object_or_404(users_for(viewer).with_roles(), uuid=user_uuid)
+
+
+def active_global_admins(partner_id) -> QuerySet[User]:
+    return User.objects.filter(partner_id=partner_id, is_active=True).holding(Role.GLOBAL_ADMIN)
+
+
+def grantable_roles(actor) -> list[Role]:
+    """The roles `actor` may give or take away."""
+    if not has(actor, Perm.CHANGE_USERS):
+        return []
+    return [
+        role for role in Role if role != Role.GLOBAL_ADMIN or has(actor, Perm.MANAGE_GLOBAL_ADMINS)
+    ]
+
+
+def can_change_user(actor, target: User) -> Check:
+    if not has(actor, Perm.CHANGE_USERS):
+        return _missing(Perm.CHANGE_USERS)
+    if target.partner_id != actor.partner_id:
+        return _missing(Perm.CHANGE_USERS, "That user belongs to another partner.")
+    if target.has_role(Role.GLOBAL_ADMIN) and not has(actor, Perm.MANAGE_GLOBAL_ADMINS):
+        return _missing(
+            Perm.MANAGE_GLOBAL_ADMINS,
+            "Only a Global admin can change a Global admin's account.",
+        )
+    return ALLOWED
+
+
+def can_set_roles(actor, target: User, new_roles: set[Role]) -> Check:
+    check = can_change_user(actor, target)
+    if not check:
+        return check
+    touched = set(target.roles) ^ set(new_roles)
+    if Role.GLOBAL_ADMIN in touched and not has(actor, Perm.MANAGE_GLOBAL_ADMINS):
+        return _missing(Perm.MANAGE_GLOBAL_ADMINS, "Only a Global admin can grant or revoke it.")
+    if (
+        Role.GLOBAL_ADMIN in target.roles
+        and Role.GLOBAL_ADMIN not in new_roles
+        and target.is_active
+        and not active_global_admins(target.partner_id).exclude(pk=target.pk).exists()
+    ):
+        return Check(
+            False,
+            f"{target} is the last active Global admin; make someone else a Global admin first.",
+        )
+    return ALLOWED
+
+
+def can_deactivate(actor, target: User) -> Check:
+    if not target.is_active:
+        return Check(False, f"{target} is already deactivated.")
+    if target.pk == actor.pk:
+        return Check(False, "You cannot deactivate yourself; ask another admin.")
+    check = can_change_user(actor, target)
+    if not check:
+        return check
+    if (
+        target.has_role(Role.GLOBAL_ADMIN)
+        and not active_global_admins(target.partner_id).exclude(pk=target.pk).exists()
+    ):
+        return Check(
+            False,
+            f"{target} is the last active Global admin; make someone else a Global admin first.",
+        )
+    return ALLOWED
+
+
+def can_reactivate(actor, target: User) -> Check:
+    if target.is_active:
+        return Check(False, f"{target} is already active.")
+    return can_change_user(actor, target)
+
+
+def can_reset_password(actor, target: User) -> Check:
+    if target.pk == actor.pk:
+        return Check(False, "Change your own password from your account menu.")
+    if not target.is_active:
+        return Check(False, f"{target} is deactivated; reactivate the account first.")
+    return can_change_user(actor, target)
+
+
+@dataclass(frozen=True)
+class UserActions:
+    edit: Check
+    deactivate: Check
+    reactivate: Check
+    reset_password: Check
+
+
+def user_actions(actor, target: User) -> UserActions:
+    return UserActions(
+        edit=can_change_user(actor, target),
+        deactivate=can_deactivate(actor, target),
+        reactivate=can_reactivate(actor, target),
+        reset_password=can_reset_password(actor, target),
+    )
+
+
+# --- Activity log -------------------------------------------------------------------------------
+
+USER_MANAGEMENT_CATEGORIES = (Category.USERS, Category.AUTH)
+
+
+def activity_for(viewer) -> QuerySet[AuditEntry]:
+    """Global admins see all of the partner's entries; User management admins the entries about
+    accounts (user management, sign-ins and passwords)."""
+    require(viewer, Perm.VIEW_ACTIVITY)
+    entries = AuditEntry.objects.filter(partner_id=viewer.partner_id)
+    if not has(viewer, Perm.VIEW_ALL_ACTIVITY):
+        entries = entries.filter(category__in=USER_MANAGEMENT_CATEGORIES)
+    return entries
+
+
+def activity_categories_for(viewer) -> list[Category]:
+    if has(viewer, Perm.VIEW_ALL_ACTIVITY):
+        return list(Category)
+    return [c for c in Category if c in USER_MANAGEMENT_CATEGORIES]
+
+
+# --- What the page chrome shows -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    icon: str
+    permission: str | None = None
+    section: str = ""
+    children: tuple = field(default_factory=tuple)
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+NAVIGATION: tuple[NavItem, ...] = (
+    NavItem("Home", "home", "house", section="home"),
+    NavItem("Users", "users:list", "people", Perm.VIEW_USERS, section="users"),
+    NavItem(
+        "Activity log", "activity:list", "journal-text", Perm.VIEW_ACTIVITY, section="activity"
+    ),
+)
+
+
+def navigation(user) -> list[NavItem]:
+    if not is_portal_user(user):
+        return []
+    return [item for item in NAVIGATION if item.permission is None or has(user, item.permission)]
+
+
+CAPABILITIES = {
+    "view_users": Perm.VIEW_USERS,
+    "add_users": Perm.ADD_USERS,
+    "change_users": Perm.CHANGE_USERS,
+    "manage_global_admins": Perm.MANAGE_GLOBAL_ADMINS,
+    "view_activity": Perm.VIEW_ACTIVITY,
+    "view_all_activity": Perm.VIEW_ALL_ACTIVITY,
+}
+
+
+class Capabilities:
+    """`{% if can.add_users %}` in templates: the same question `has()` answers in views."""
+
+    def __init__(self, user):
+        self._user = user
+
+    def __getattr__(self, name: str) -> bool:
+        try:
+            permission = CAPABILITIES[name]
+        except KeyError:
+            raise AttributeError(name) from None
+        return has(self._user, permission)

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class MultichannelConfig(AppConfig):
+    name = "multichannel"
+    verbose_name = "Multichannel partner portal"
+
+    def ready(self) -> None:
+        from multichannel import signals  # noqa: F401  (connects receivers)

@@ -1,0 +1,44 @@
+"""What the activity log needs to know about the request being served (set by middleware)."""
+
+from contextvars import ContextVar
+
+_client_ip: ContextVar[str | None] = ContextVar("client_ip", default=None)
+
+
+def client_ip_of(request) -> str | None:
+    """The client's address as the server saw it (REMOTE_ADDR, set correctly by the proxy)."""
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def set_client_ip(ip: str | None):
+    return _client_ip.set(ip)
+
+
+def reset_client_ip(token) -> None:
+    _client_ip.reset(token)
+
+
+def current_client_ip() -> str | None:
+    return _client_ip.get()
+
+
+_base_url: ContextVar[str | None] = ContextVar("base_url", default=None)
+
+
+def set_base_url(url: str | None):
+    return _base_url.set(url)
+
+
+def reset_base_url(token) -> None:
+    _base_url.reset(token)
+
+
+def absolute_url(path: str) -> str:
+    """`path` on this portal as a full address, for emails.
+
+    PORTAL_BASE_URL wins when set (emails sent by scheduled commands need it); otherwise the
+    address the current request came in on."""
+    from django.conf import settings
+
+    base = getattr(settings, "PORTAL_BASE_URL", None) or _base_url.get() or "http://localhost:8000"
+    return base.rstrip("/") + path

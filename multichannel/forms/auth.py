@@ -1,0 +1,52 @@
+from axes.utils import reset as reset_lockouts
+from django import forms
+from django.contrib.auth import forms as auth_forms
+
+from multichannel.models import Action, User
+from multichannel.services import users as user_services
+from multichannel.services.audit import record
+
+
+class SignInForm(auth_forms.AuthenticationForm):
+    username = forms.EmailField(
+        label="Work email",
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    error_messages = {
+        **auth_forms.AuthenticationForm.error_messages,
+        "invalid_login": "That email and password do not match an active account.",
+    }
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    def save(self, commit=True):
+        user_services.change_own_password(
+            user=self.user, new_password=self.cleaned_data["new_password1"]
+        )
+        return self.user
+
+
+class SetPasswordForm(auth_forms.SetPasswordForm):
+    """Used from an emailed link; setting a password also lifts a sign-in lockout."""
+
+    def save(self, commit=True):
+        user_services.set_password_from_link(
+            user=self.user, new_password=self.cleaned_data["new_password1"]
+        )
+        reset_lockouts(username=self.user.email)
+        return self.user
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    email = forms.EmailField(
+        label="Work email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+    def get_users(self, email):
+        # Users invited by email link have no password yet; they may ask for a new link too.
+        return User.objects.filter(email__iexact=email, is_active=True, partner__isnull=False)
+
+    def save(self, *args, **kwargs):
+        for user in self.get_users(self.cleaned_data["email"]):
+            record(Action.PASSWORD_RESET_REQUESTED, actor=user, target=user)
+        return super().save(*args, **kwargs)

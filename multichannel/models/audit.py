@@ -1,0 +1,109 @@
+"""The activity log: append-only, one entry per state change, written in the same transaction."""
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+
+
+class Action(models.TextChoices):
+    # Signing in and out, and one's own password.
+    SIGNED_IN = "auth.signed_in", "Signed in"
+    SIGN_IN_FAILED = "auth.sign_in_failed", "Sign-in failed"
+    SIGN_IN_LOCKED = "auth.sign_in_locked", "Sign-in refused: locked out"
+    SIGNED_OUT = "auth.signed_out", "Signed out"
+    SESSION_EXPIRED = "auth.session_expired", "Session ended (12-hour limit)"
+    PASSWORD_CHANGED = "auth.password_changed", "Changed own password"
+    PASSWORD_RESET_REQUESTED = "auth.password_reset_requested", "Asked for a password reset"
+    PASSWORD_SET_FROM_LINK = "auth.password_set_from_link", "Set password from emailed link"
+    # User management.
+    USER_CREATED = "users.created", "User created"
+    USER_UPDATED = "users.updated", "User details changed"
+    ROLES_CHANGED = "users.roles_changed", "Roles changed"
+    USER_DEACTIVATED = "users.deactivated", "User deactivated"
+    USER_REACTIVATED = "users.reactivated", "User reactivated"
+    PASSWORD_RESET = "users.password_reset", "Password reset by an admin"
+    # The log itself.
+    ACTIVITY_EXPORTED = "activity.exported", "Activity log exported"
+
+    @property
+    def category(self) -> str:
+        return self.value.split(".", 1)[0]
+
+
+class Category(models.TextChoices):
+    AUTH = "auth", "Sign-in and passwords"
+    USERS = "users", "User management"
+    ACTIVITY = "activity", "Activity log"
+
+
+class Outcome(models.TextChoices):
+    SUCCESS = "success", "Succeeded"
+    FAILURE = "failure", "Failed"
+
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or remove an activity-log entry."""
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("Activity-log entries cannot be changed.")
+
+    def delete(self):
+        raise AppendOnlyError("Activity-log entries cannot be deleted.")
+
+
+class AuditEntry(models.Model):
+    partner = models.ForeignKey(
+        "multichannel.Partner", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor = models.ForeignKey(
+        "multichannel.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=255, blank=True)
+    action = models.CharField(max_length=64, choices=Action.choices)
+    category = models.CharField(max_length=32, choices=Category.choices)
+    target_type = models.CharField(max_length=64, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_label = models.CharField(max_length=255, blank=True)
+    old_values = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    new_values = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.SUCCESS)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "activity-log entry"
+        verbose_name_plural = "activity-log entries"
+        ordering = ["-created_at", "-id"]
+        default_permissions = ("view",)
+        permissions = [("view_all_auditentries", "See every activity-log entry of the partner")]
+        indexes = [
+            models.Index(fields=["partner", "-created_at", "-id"], name="audit_partner_time"),
+            models.Index(
+                fields=["partner", "category", "-created_at"], name="audit_partner_category_time"
+            ),
+            models.Index(
+                fields=["partner", "actor", "-created_at"], name="audit_partner_actor_time"
+            ),
+            models.Index(fields=["target_type", "target_id"], name="audit_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label or 'system'}: {self.action}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Activity-log entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Activity-log entries cannot be deleted.")
+
+    @property
+    def changes(self) -> list[tuple[str, object, object]]:
+        """(field, old, new) for every field named in either side, for display."""
+        keys = list(dict.fromkeys([*self.old_values, *self.new_values]))
+        return [(k, self.old_values.get(k), self.new_values.get(k)) for k in keys]

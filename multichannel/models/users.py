@@ -1,0 +1,124 @@
+import uuid
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+from multichannel.roles import Role
+
+
+class UserQuerySet(models.QuerySet):
+    def with_roles(self):
+        """Prefetch the role groups so that `user.roles` costs no query per row."""
+        return self.prefetch_related("groups__role_group")
+
+    def holding(self, role: Role):
+        return self.filter(groups__role_group__role=role)
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
+    use_in_migrations = True
+
+    def _create(self, email, password, **extra):
+        if not email:
+            raise ValueError("A user needs an email address.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create(email, password, **extra)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A partner employee, signing in with a work email. Superusers use the Django admin."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    email = models.EmailField("work email", unique=True)
+    full_name = models.CharField(max_length=150)
+    partner = models.ForeignKey(
+        "multichannel.Partner",
+        on_delete=models.PROTECT,
+        related_name="users",
+        null=True,
+        blank=True,
+        help_text="Every portal user belongs to one partner; only superusers may have none.",
+    )
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(
+        "staff status", default=False, help_text="May sign in to the Django admin."
+    )
+    must_change_password = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name", "email"]
+        permissions = [
+            ("manage_global_admins", "Grant or revoke Global admin; act on a Global admin"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(partner__isnull=False) | models.Q(is_superuser=True),
+                name="user_has_partner_unless_superuser",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(email=models.functions.Lower("email")),
+                name="user_email_is_lowercase",
+            ),
+        ]
+        indexes = [models.Index(fields=["partner", "is_active"], name="user_partner_active")]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def save(self, *args, **kwargs):
+        self.email = (self.email or "").lower()
+        super().save(*args, **kwargs)
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @cached_property
+    def roles(self) -> frozenset[Role]:
+        """The roles this user holds, from their partner's role groups."""
+        if self.pk is None:
+            return frozenset()
+        if "groups" in getattr(self, "_prefetched_objects_cache", {}):
+            groups = self.groups.all()
+        else:
+            groups = self.groups.select_related("role_group")
+        return frozenset(
+            Role(group.role_group.role) for group in groups if hasattr(group, "role_group")
+        )
+
+    def has_role(self, role: Role) -> bool:
+        return role in self.roles
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [role.label for role in Role if role in self.roles]

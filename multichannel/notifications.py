@@ -1,0 +1,39 @@
+"""Emails the portal sends. Callers schedule them with `transaction.on_commit`."""
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from multichannel.current_request import absolute_url
+from multichannel.models import User
+
+
+def set_password_url(user: User) -> str:
+    path = reverse(
+        "password-reset-confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    return absolute_url(path)
+
+
+def send_set_password_link(user_pk: int) -> None:
+    user = User.objects.select_related("partner").get(pk=user_pk)
+    context = {
+        "user": user,
+        "partner": user.partner,
+        "url": set_password_url(user),
+        "valid_days": settings.PASSWORD_RESET_TIMEOUT // 86400,
+    }
+    send_mail(
+        subject=f"Set your password for the {user.partner.name} partner portal",
+        message=render_to_string("emails/set_password.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )

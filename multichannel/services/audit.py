@@ -1,0 +1,40 @@
+from django.db import models
+
+from multichannel.current_request import current_client_ip
+from multichannel.models import Action, AuditEntry, Outcome
+
+
+def record(
+    action: Action,
+    *,
+    actor=None,
+    partner=None,
+    target: models.Model | None = None,
+    target_label: str = "",
+    old: dict | None = None,
+    new: dict | None = None,
+    outcome: Outcome = Outcome.SUCCESS,
+) -> AuditEntry:
+    """Append one activity-log entry. Call it inside the transaction that makes the change."""
+    action = Action(action)
+    if partner is None and actor is not None:
+        partner = actor.partner
+    target_type = target_id = ""
+    if target is not None:
+        target_type = target._meta.model_name
+        target_id = str(getattr(target, "uuid", target.pk))
+        target_label = target_label or str(target)
+    return AuditEntry.objects.create(
+        partner=partner,
+        actor=actor,
+        actor_label=actor.email if actor is not None else "",
+        action=action,
+        category=action.category,
+        target_type=target_type,
+        target_id=target_id,
+        target_label=target_label[:255],
+        old_values=old or {},
+        new_values=new or {},
+        outcome=outcome,
+        ip_address=current_client_ip(),
+    )

@@ -1,0 +1,59 @@
+"""Receivers: role groups follow partners and migrations; sign-ins go to the activity log."""
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_migrate, post_save
+from django.dispatch import receiver
+
+from multichannel.auth import axes_username
+from multichannel.middleware import LAST_SEEN, SIGNED_IN_AT
+from multichannel.models import Action, Outcome, Partner, User
+from multichannel.services.audit import record
+from multichannel.services.partners import sync_all_role_groups, sync_role_groups
+
+
+@receiver(post_save, sender=Partner, dispatch_uid="partner_role_groups")
+def _partner_saved(sender, instance, created, raw=False, **kwargs):
+    if created and not raw:
+        sync_role_groups(instance)
+
+
+@receiver(post_migrate, dispatch_uid="role_group_permissions")
+def _migrated(sender, app_config=None, **kwargs):
+    # Permissions are created by a post_migrate receiver of the auth app; by the time ours runs
+    # for this app they exist, and every partner's role groups get the current mapping.
+    if app_config is not None and app_config.name == "multichannel":
+        sync_all_role_groups()
+
+
+@receiver(user_logged_in, dispatch_uid="audit_signed_in")
+def _signed_in(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        import time
+
+        now = time.time()
+        request.session[SIGNED_IN_AT] = now
+        request.session[LAST_SEEN] = now
+    record(Action.SIGNED_IN, actor=user, partner=user.partner, target=user)
+
+
+@receiver(user_logged_out, dispatch_uid="audit_signed_out")
+def _signed_out(sender, request, user, **kwargs):
+    if user is None:
+        return
+    expired = getattr(request, "portal_logout_reason", None) == "expired"
+    action = Action.SESSION_EXPIRED if expired else Action.SIGNED_OUT
+    record(action, actor=user, partner=user.partner, target=user)
+
+
+@receiver(user_login_failed, dispatch_uid="audit_sign_in_failed")
+def _sign_in_failed(sender, credentials, request=None, **kwargs):
+    email = axes_username(request, credentials) or ""
+    user = User.objects.select_related("partner").filter(email__iexact=email).first()
+    locked = bool(getattr(request, "axes_locked_out", False))
+    record(
+        Action.SIGN_IN_LOCKED if locked else Action.SIGN_IN_FAILED,
+        partner=user.partner if user else None,
+        target=user,
+        target_label=email,
+        outcome=Outcome.FAILURE,
+    )

@@ -1,0 +1,38 @@
+from django import template
+from django.utils.html import format_html
+
+from multichannel.roles import ROLE_BADGES, Role
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context, key: str, label: str, css_class: str = ""):
+    """A column header that sorts the list by `key`, toggling the direction, keeping filters."""
+    request = context["request"]
+    current = context.get("sort", "")
+    params = request.GET.copy()
+    params.pop("page", None)
+    if current == key:
+        params["sort"], state, icon = f"-{key}", "ascending", "bi-sort-up"
+    elif current == f"-{key}":
+        params["sort"], state, icon = key, "descending", "bi-sort-down"
+    else:
+        params["sort"], state, icon = key, "none", ""
+    icon_html = format_html(' <i class="bi {}" aria-hidden="true"></i>', icon) if icon else ""
+    hint = {"ascending": "sorted ascending", "descending": "sorted descending"}.get(state, "")
+    hint_html = format_html(' <span class="visually-hidden">({})</span>', hint) if hint else ""
+    return format_html(
+        '<th scope="col" class="{}" aria-sort="{}"><a class="sort-link" href="?{}">{}{}{}</a></th>',
+        css_class,
+        state,
+        params.urlencode(),
+        label,
+        icon_html,
+        hint_html,
+    )
+
+
+@register.inclusion_tag("includes/role_badges.html")
+def role_badges(user):
+    return {"badges": [(role.label, ROLE_BADGES[role]) for role in Role if role in user.roles]}

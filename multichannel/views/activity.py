@@ -1,0 +1,61 @@
+from django.db import transaction
+
+from multichannel import access
+from multichannel.filtersets import ActivityFilterSet
+from multichannel.models import Action
+from multichannel.roles import Perm
+from multichannel.services.audit import record
+from multichannel.views.lists import FilteredListView, csv_response
+from multichannel.views.mixins import PortalMixin
+
+
+class ActivityListView(PortalMixin, FilteredListView):
+    permission = Perm.VIEW_ACTIVITY
+    section = "activity"
+    title = "Activity log"
+    template_name = "activity/list.html"
+    filterset_class = ActivityFilterSet
+    paginate_by = 50
+    sort_fields = {"time": ("created_at",)}
+    default_sort = "-time"
+
+    def base_queryset(self):
+        return access.activity_for(self.request.user)
+
+    def get_filterset_kwargs(self):
+        return {"viewer": self.request.user}
+
+    def get_breadcrumbs(self):
+        return [("Activity log", None)]
+
+
+class ActivityExportView(ActivityListView):
+    def get(self, request, *args, **kwargs):
+        filterset = self.get_filterset()
+        filters = {k: v for k, v in request.GET.items() if v and k not in ("page", "sort")}
+        with transaction.atomic():
+            record(Action.ACTIVITY_EXPORTED, actor=request.user, new={"filters": filters})
+        rows = (
+            (
+                entry.created_at.isoformat(),
+                entry.actor_label or "system",
+                entry.get_action_display(),
+                entry.target_type,
+                entry.target_label,
+                entry.get_outcome_display(),
+                entry.ip_address or "",
+                "; ".join(f"{k}: {o!s} → {n!s}" for k, o, n in entry.changes),
+            )
+            for entry in self.apply_sort(filterset.qs).iterator(chunk_size=2000)
+        )
+        header = [
+            "Time (UTC)",
+            "User",
+            "Action",
+            "Target type",
+            "Target",
+            "Outcome",
+            "IP address",
+            "Changes",
+        ]
+        return csv_response("activity", header, rows)

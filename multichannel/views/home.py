@@ -1,0 +1,32 @@
+from django.db.models import Count, Q
+from django.views.generic import TemplateView
+
+from multichannel import access
+from multichannel.roles import ROLE_DESCRIPTIONS, Perm, Role
+from multichannel.views.mixins import PortalMixin
+
+
+class HomeView(PortalMixin, TemplateView):
+    """The dashboard: one panel per thing the user's roles let them look after."""
+
+    template_name = "home.html"
+    section = "home"
+    title = "Home"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["role_descriptions"] = [
+            (role.label, ROLE_DESCRIPTIONS[role]) for role in Role if role in user.roles
+        ]
+        if access.has(user, Perm.VIEW_USERS):
+            users = access.users_for(user)
+            context["user_counts"] = users.aggregate(
+                active=Count("pk", filter=Q(is_active=True)),
+                inactive=Count("pk", filter=Q(is_active=False)),
+                must_change=Count("pk", filter=Q(is_active=True, must_change_password=True)),
+            )
+            context["active_global_admins"] = access.active_global_admins(user.partner_id).count()
+        if access.has(user, Perm.VIEW_ACTIVITY):
+            context["recent_activity"] = list(access.activity_for(user)[:8])
+        return context

@@ -1,0 +1,268 @@
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse, reverse_lazy
+from django.utils.functional import cached_property
+from django.views.generic import DetailView, FormView
+
+from multichannel import access
+from multichannel.filtersets import UserFilterSet
+from multichannel.forms.users import PasswordResetForm, UserForm
+from multichannel.roles import Perm
+from multichannel.services import users as user_services
+from multichannel.services.errors import RuleViolation
+from multichannel.views.lists import FilteredListView, csv_response
+from multichannel.views.mixins import PortalMixin, ServiceFormMixin, refuse
+
+SHOWN_ONCE = "portal_temporary_password"
+
+USERS_CRUMB = ("Users", reverse_lazy("users:list"))
+
+
+def _remember_temporary_password(request, given: user_services.AccessGiven) -> None:
+    if given.temporary_password:
+        request.session[SHOWN_ONCE] = {
+            "user": str(given.user.uuid),
+            "password": given.temporary_password,
+        }
+
+
+class UserListView(PortalMixin, FilteredListView):
+    permission = Perm.VIEW_USERS
+    section = "users"
+    title = "Users"
+    template_name = "users/list.html"
+    filterset_class = UserFilterSet
+    sort_fields = {
+        "name": ("full_name", "email"),
+        "email": ("email",),
+        "last_login": ("last_login",),
+        "joined": ("date_joined",),
+    }
+    default_sort = "name"
+
+    def base_queryset(self):
+        return access.users_for(self.request.user).with_roles()
+
+    def get_breadcrumbs(self):
+        return [("Users", None)]
+
+
+class UserExportView(UserListView):
+    def get(self, request, *args, **kwargs):
+        rows = (
+            (
+                u.full_name,
+                u.email,
+                "; ".join(u.role_labels),
+                "Active" if u.is_active else "Deactivated",
+                u.last_login.isoformat() if u.last_login else "",
+                u.date_joined.isoformat(),
+            )
+            for u in self.get_queryset().iterator(chunk_size=500)
+        )
+        header = ["Name", "Email", "Roles", "Status", "Last sign-in", "Joined"]
+        return csv_response("users", header, rows)
+
+
+class UserObjectMixin(PortalMixin):
+    permission = Perm.VIEW_USERS
+    section = "users"
+
+    @cached_property
+    def target(self):
+        return access.get_user_for(self.request.user, self.kwargs["uuid"])
+
+    def get_breadcrumbs(self):
+        return [USERS_CRUMB, (str(self.target), reverse("users:detail", args=[self.target.uuid]))]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["target"] = self.target
+        context["actions"] = access.user_actions(self.request.user, self.target)
+        return context
+
+
+class UserDetailView(UserObjectMixin, DetailView):
+    template_name = "users/detail.html"
+    context_object_name = "target"
+
+    def get_object(self, queryset=None):
+        return self.target
+
+    def get_title(self):
+        return str(self.target)
+
+    def get_breadcrumbs(self):
+        return [USERS_CRUMB, (str(self.target), None)]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        shown = self.request.session.get(SHOWN_ONCE)
+        if shown and shown.get("user") == str(self.target.uuid):
+            context["temporary_password"] = self.request.session.pop(SHOWN_ONCE)["password"]
+        if access.has(self.request.user, Perm.VIEW_ACTIVITY):
+            context["history"] = list(
+                access.activity_for(self.request.user).filter(
+                    target_type="user", target_id=str(self.target.uuid)
+                )[:10]
+            )
+        return context
+
+
+class UserCreateView(PortalMixin, ServiceFormMixin, FormView):
+    permission = Perm.ADD_USERS
+    section = "users"
+    title = "Add a user"
+    template_name = "users/form.html"
+    form_class = UserForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "actor": self.request.user}
+
+    def get_breadcrumbs(self):
+        return [USERS_CRUMB, ("Add a user", None)]
+
+    def perform(self, form):
+        given = user_services.create_user(
+            by=self.request.user,
+            full_name=form.cleaned_data["full_name"],
+            email=form.cleaned_data["email"],
+            roles=set(form.cleaned_data["roles"]),
+            delivery=form.cleaned_data["delivery"],
+        )
+        _remember_temporary_password(self.request, given)
+        if given.temporary_password:
+            messages.success(self.request, f"{given.user} can now sign in.")
+        else:
+            messages.success(
+                self.request, f"{given.user} was added; a link to set a password was emailed."
+            )
+        return redirect("users:detail", uuid=given.user.uuid)
+
+
+class UserEditView(UserObjectMixin, ServiceFormMixin, FormView):
+    permission = Perm.CHANGE_USERS
+    template_name = "users/form.html"
+    form_class = UserForm
+
+    def get(self, request, *args, **kwargs):
+        access.can_change_user(request.user, self.target).enforce()
+        return super().get(request, *args, **kwargs)
+
+    def get_title(self):
+        return f"Edit {self.target}"
+
+    def get_breadcrumbs(self):
+        return [*super().get_breadcrumbs(), ("Edit", None)]
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "actor": self.request.user, "target": self.target}
+
+    def perform(self, form):
+        changed = user_services.update_user(
+            by=self.request.user,
+            user=self.target,
+            full_name=form.cleaned_data["full_name"],
+            email=form.cleaned_data["email"],
+            roles=set(form.cleaned_data["roles"]),
+        )
+        if changed:
+            messages.success(self.request, f"{self.target} has been updated.")
+        else:
+            messages.info(self.request, "Nothing was changed.")
+        return redirect("users:detail", uuid=self.target.uuid)
+
+
+class UserStatusView(UserObjectMixin, DetailView):
+    """Confirm, then deactivate or reactivate. GET asks; POST does."""
+
+    permission = Perm.CHANGE_USERS
+    template_name = "users/confirm_status.html"
+    context_object_name = "target"
+    deactivate = True
+
+    def get_object(self, queryset=None):
+        return self.target
+
+    def check(self):
+        if self.deactivate:
+            return access.can_deactivate(self.request.user, self.target)
+        return access.can_reactivate(self.request.user, self.target)
+
+    def get(self, request, *args, **kwargs):
+        check = self.check()
+        if not check and check.permission:
+            check.enforce()
+        return super().get(request, *args, **kwargs)
+
+    def get_title(self):
+        return f"{'Deactivate' if self.deactivate else 'Reactivate'} {self.target}"
+
+    def get_breadcrumbs(self):
+        return [
+            *super().get_breadcrumbs(),
+            ("Deactivate" if self.deactivate else "Reactivate", None),
+        ]
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "deactivate": self.deactivate,
+            "check": self.check(),
+        }
+
+    def post(self, request, *args, **kwargs):
+        service = (
+            user_services.deactivate_user if self.deactivate else user_services.reactivate_user
+        )
+        try:
+            service(by=request.user, user=self.target)
+        except RuleViolation as violation:
+            return refuse(request, violation, "users:detail", uuid=self.target.uuid)
+        verb = "deactivated; their sessions have ended" if self.deactivate else "reactivated"
+        messages.success(request, f"{self.target} has been {verb}.")
+        return redirect("users:detail", uuid=self.target.uuid)
+
+
+class UserPasswordResetView(UserObjectMixin, ServiceFormMixin, FormView):
+    permission = Perm.CHANGE_USERS
+    template_name = "users/reset_password.html"
+    form_class = PasswordResetForm
+
+    def get(self, request, *args, **kwargs):
+        check = access.can_reset_password(request.user, self.target)
+        if not check and check.permission:
+            check.enforce()
+        return super().get(request, *args, **kwargs)
+
+    def get_title(self):
+        return f"Reset the password of {self.target}"
+
+    def get_breadcrumbs(self):
+        return [*super().get_breadcrumbs(), ("Reset password", None)]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["check"] = access.can_reset_password(self.request.user, self.target)
+        return context
+
+    def form_valid(self, form):
+        try:
+            return self.perform(form)
+        except RuleViolation as violation:
+            return refuse(self.request, violation, "users:detail", uuid=self.target.uuid)
+
+    def perform(self, form):
+        given = user_services.reset_password(
+            by=self.request.user, user=self.target, delivery=form.cleaned_data["delivery"]
+        )
+        _remember_temporary_password(self.request, given)
+        if given.temporary_password:
+            messages.success(self.request, f"The password of {self.target} has been reset.")
+        else:
+            messages.success(
+                self.request,
+                f"The password of {self.target} has been reset; "
+                "a link to set a new one was emailed.",
+            )
+        return redirect("users:detail", uuid=self.target.uuid)
