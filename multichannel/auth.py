@@ -1,5 +1,7 @@
 """Sign-in helpers shared by the settings (django-axes) and the views."""
 
+from django.contrib.auth.backends import ModelBackend
+
 
 def axes_username(request, credentials) -> str | None:
     """Count failed sign-ins per email whatever its letter case."""
@@ -7,3 +9,16 @@ def axes_username(request, credentials) -> str | None:
     if username is None and request is not None:
         username = request.POST.get("username")
     return username.strip().lower() if username else None
+
+
+class PortalBackend(ModelBackend):
+    """Django's email-and-password backend, loading what every page shows with the user."""
+
+    def get_user(self, user_id):
+        from multichannel.models import User
+
+        try:
+            user = User.objects.select_related("partner").with_roles().get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None

@@ -33,12 +33,16 @@ def reset_base_url(token) -> None:
     _base_url.reset(token)
 
 
-def absolute_url(path: str) -> str:
-    """`path` on this portal as a full address, for emails.
+def current_base_url() -> str:
+    """The portal's address for links in emails.
 
     PORTAL_BASE_URL wins when set (emails sent by scheduled commands need it); otherwise the
     address the current request came in on."""
     from django.conf import settings
 
     base = getattr(settings, "PORTAL_BASE_URL", None) or _base_url.get() or "http://localhost:8000"
-    return base.rstrip("/") + path
+    return base.rstrip("/")
+
+
+def absolute_url(path: str, base: str | None = None) -> str:
+    return (base or current_base_url()) + path

@@ -12,7 +12,7 @@ from multichannel.current_request import absolute_url
 from multichannel.models import User
 
 
-def set_password_url(user: User) -> str:
+def set_password_url(user: User, base_url: str | None = None) -> str:
     path = reverse(
         "password-reset-confirm",
         kwargs={
@@ -20,15 +20,15 @@ def set_password_url(user: User) -> str:
             "token": default_token_generator.make_token(user),
         },
     )
-    return absolute_url(path)
+    return absolute_url(path, base_url)
 
 
-def send_set_password_link(user_pk: int) -> None:
+def send_set_password_link(user_pk: int, base_url: str | None = None) -> None:
     user = User.objects.select_related("partner").get(pk=user_pk)
     context = {
         "user": user,
         "partner": user.partner,
-        "url": set_password_url(user),
+        "url": set_password_url(user, base_url),
         "valid_days": settings.PASSWORD_RESET_TIMEOUT // 86400,
     }
     send_mail(

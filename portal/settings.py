@@ -131,7 +131,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 AUTH_USER_MODEL = "multichannel.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "multichannel.auth.PortalBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 PASSWORD_HASHERS = [

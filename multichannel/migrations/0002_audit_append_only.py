@@ -25,13 +25,13 @@ DROP FUNCTION IF EXISTS multichannel_auditentry_append_only();
 
 def create_trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FUNCTION)
-        schema_editor.execute(TRIGGER)
+        schema_editor.execute(FUNCTION, params=None)
+        schema_editor.execute(TRIGGER, params=None)
 
 
 def drop_trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
+        schema_editor.execute(DROP, params=None)
 
 
 class Migration(migrations.Migration):

@@ -11,7 +11,11 @@ from multichannel.roles import Role
 class UserQuerySet(models.QuerySet):
     def with_roles(self):
         """Prefetch the role groups so that `user.roles` costs no query per row."""
-        return self.prefetch_related("groups__role_group")
+        from django.contrib.auth.models import Group
+
+        return self.prefetch_related(
+            models.Prefetch("groups", queryset=Group.objects.select_related("role_group"))
+        )
 
     def holding(self, role: Role):
         return self.filter(groups__role_group__role=role)

@@ -11,6 +11,7 @@ from functools import partial
 from django.db import IntegrityError, models, transaction
 
 from multichannel import access, notifications
+from multichannel.current_request import current_base_url
 from multichannel.models import Action, Partner, User
 from multichannel.roles import Perm, Role
 from multichannel.services.audit import record
@@ -73,8 +74,14 @@ def _give_access(user: User, delivery: AccessDelivery) -> str | None:
         return password
     user.set_unusable_password()
     user.must_change_password = False
-    transaction.on_commit(partial(notifications.send_set_password_link, user.pk))
     return None
+
+
+def _email_link_after_commit(user: User, delivery: AccessDelivery) -> None:
+    if delivery == AccessDelivery.EMAIL_LINK:
+        transaction.on_commit(
+            partial(notifications.send_set_password_link, user.pk, current_base_url())
+        )
 
 
 def _email_taken(email: str, exclude_pk=None) -> bool:
@@ -102,6 +109,7 @@ def create_user(
         except IntegrityError as exc:
             raise RuleViolation(EMAIL_TAKEN, field="email") from exc
         user.groups.set(RoleGroupLookup(partner).groups(roles))
+        _email_link_after_commit(user, delivery)
         record(
             Action.USER_CREATED,
             actor=actor,
@@ -192,6 +200,7 @@ def reset_password(*, by: User, user: User, delivery: AccessDelivery) -> AccessG
         access.can_reset_password(actor, target).enforce()
         password = _give_access(target, AccessDelivery(delivery))
         target.save(update_fields=["password", "must_change_password"])
+        _email_link_after_commit(target, delivery)
         record(
             Action.PASSWORD_RESET,
             actor=actor,

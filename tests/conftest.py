@@ -1,0 +1,115 @@
+"""Personas and helpers shared by every test.
+
+Personas: a Global admin, a User management admin and a Sales agent of one partner; a Global
+admin of another partner; and nobody signed in.
+"""
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+
+from multichannel.roles import Role
+from tests.factories import PartnerFactory, make_user
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Argon2 is what the portal uses (tests/test_settings.py checks); tests need speed.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_content_types():
+    # Object permissions look content types up; a stale cache across databases misleads them.
+    ContentType.objects.clear_cache()
+    yield
+    ContentType.objects.clear_cache()
+
+
+@pytest.fixture
+def partner(db):
+    return PartnerFactory(name="Contoso Cloud Solutions", partner_id="4100123")
+
+
+@pytest.fixture
+def other_partner(db):
+    return PartnerFactory(name="Fabrikam Partners", partner_id="5200456", country="GB")
+
+
+@pytest.fixture
+def global_admin(partner):
+    return make_user(
+        partner, Role.GLOBAL_ADMIN, full_name="Avery Adams", email="avery@contoso.example"
+    )
+
+
+@pytest.fixture
+def second_global_admin(partner):
+    return make_user(
+        partner, Role.GLOBAL_ADMIN, full_name="Blake Brennan", email="blake@contoso.example"
+    )
+
+
+@pytest.fixture
+def user_admin(partner):
+    return make_user(
+        partner, Role.USER_MANAGEMENT_ADMIN, full_name="Casey Carter", email="casey@contoso.example"
+    )
+
+
+@pytest.fixture
+def sales_agent(partner):
+    return make_user(partner, Role.SALES_AGENT, full_name="Dana Diaz", email="dana@contoso.example")
+
+
+@pytest.fixture
+def other_partner_admin(other_partner):
+    return make_user(
+        other_partner,
+        Role.GLOBAL_ADMIN,
+        full_name="Georgia Grant",
+        email="georgia@fabrikam.example",
+    )
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def as_global_admin(global_admin):
+    return signed_in(global_admin)
+
+
+@pytest.fixture
+def as_user_admin(user_admin):
+    return signed_in(user_admin)
+
+
+@pytest.fixture
+def as_sales_agent(sales_agent):
+    return signed_in(sales_agent)
+
+
+@pytest.fixture
+def as_other_partner(other_partner_admin):
+    return signed_in(other_partner_admin)
+
+
+def on_postgres() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+def pytest_collection_modifyitems(config, items):
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)

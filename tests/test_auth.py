@@ -1,0 +1,241 @@
+"""Signing in and out, lockouts, passwords and session limits."""
+
+import time
+from datetime import timedelta
+from urllib.parse import urlparse
+
+import pytest
+from axes.models import AccessAttempt
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from multichannel.middleware import SIGNED_IN_AT
+from multichannel.models import Action, AuditEntry, User
+from multichannel.roles import Role
+from tests.conftest import signed_in
+from tests.factories import PASSWORD, make_user
+
+
+def sign_in(client: Client, email: str, password: str = PASSWORD, **extra):
+    return client.post(reverse("sign-in"), {"username": email, "password": password}, **extra)
+
+
+def test_signing_in_by_email_in_any_letter_case(sales_agent):
+    client = Client()
+    response = sign_in(client, "DANA@Contoso.Example")
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+    entry = AuditEntry.objects.get(action=Action.SIGNED_IN)
+    assert (entry.actor, entry.partner, entry.ip_address) == (
+        sales_agent,
+        sales_agent.partner,
+        "127.0.0.1",
+    )
+
+
+def test_a_wrong_password_is_refused_and_logged(sales_agent):
+    response = sign_in(Client(), sales_agent.email, "wrong-password")
+
+    assert response.status_code == 200
+    assert "That email and password do not match an active account." in response.content.decode()
+    entry = AuditEntry.objects.get(action=Action.SIGN_IN_FAILED)
+    assert entry.partner == sales_agent.partner
+    assert entry.target_label == sales_agent.email
+    assert entry.outcome == "failure"
+    assert entry.actor is None
+
+
+def test_a_deactivated_user_cannot_sign_in(partner):
+    gone = make_user(partner, Role.SALES_AGENT, is_active=False)
+    response = sign_in(Client(), gone.email)
+    assert response.status_code == 200
+    assert "_auth_user_id" not in response.wsgi_request.session
+
+
+def test_signing_in_gives_a_new_session_key(sales_agent):
+    client = Client()
+    client.get(reverse("sign-in"))
+    client.session.save()
+    before = client.session.session_key
+    sign_in(client, sales_agent.email)
+    assert client.session.session_key != before
+
+
+def test_signing_out_needs_a_post_and_is_logged(as_sales_agent, sales_agent):
+    assert as_sales_agent.get(reverse("sign-out")).status_code == 405
+    response = as_sales_agent.post(reverse("sign-out"), follow=True)
+    assert "You have signed out." in response.content.decode()
+    assert as_sales_agent.get(reverse("home")).status_code == 302
+    assert AuditEntry.objects.filter(action=Action.SIGNED_OUT, actor=sales_agent).count() == 1
+
+
+# --- Lockout ---------------------------------------------------------------------------------
+
+
+def test_five_failures_lock_the_email_from_that_address_for_fifteen_minutes(sales_agent):
+    client = Client()
+    for _ in range(4):
+        assert sign_in(client, sales_agent.email, "wrong").status_code == 200
+
+    fifth = sign_in(client, sales_agent.email, "wrong")
+    assert fifth.status_code == 429
+    page = fifth.content.decode()
+    assert "Too many failed sign-ins" in page
+    assert "You can try again after" in page
+    assert "in about 15 minutes" in page
+
+    # Even the right password is refused while locked.
+    assert sign_in(client, sales_agent.email).status_code == 429
+    assert AuditEntry.objects.filter(action=Action.SIGN_IN_LOCKED).exists()
+
+    # Another address is not locked out, nor is another email from this address.
+    assert sign_in(Client(REMOTE_ADDR="10.0.0.9"), sales_agent.email).status_code == 302
+    other = make_user(sales_agent.partner, Role.SALES_AGENT)
+    assert sign_in(Client(), other.email).status_code == 302
+
+
+def test_the_lock_ends_after_the_cool_off(sales_agent):
+    client = Client()
+    for _ in range(5):
+        sign_in(client, sales_agent.email, "wrong")
+    assert sign_in(client, sales_agent.email).status_code == 429
+
+    # Move the clock: the last failure was 16 minutes ago.
+    AccessAttempt.objects.update(
+        attempt_time=AccessAttempt.objects.get().attempt_time - timedelta(minutes=16)
+    )
+
+    assert sign_in(client, sales_agent.email).status_code == 302
+
+
+def test_setting_a_new_password_from_an_emailed_link_lifts_the_lock(sales_agent):
+    client = Client()
+    for _ in range(5):
+        sign_in(client, sales_agent.email, "wrong")
+    client.post(reverse("password-reset"), {"email": sales_agent.email})
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/password-reset/" in line)
+    form_page = client.get(urlparse(link.strip()).path, follow=True)
+    new_password = "another-long-passphrase-2026"
+    client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": new_password, "new_password2": new_password},
+    )
+
+    assert sign_in(client, sales_agent.email, new_password).status_code == 302
+
+
+# --- Passwords -------------------------------------------------------------------------------
+
+
+def test_a_temporary_password_must_be_changed_before_anything_else(partner):
+    newcomer = make_user(partner, Role.SALES_AGENT, must_change_password=True)
+    client = signed_in(newcomer)
+
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("password-change")
+    assert client.get(reverse("password-change")).status_code == 200
+
+    new_password = "my-own-long-passphrase"
+    response = client.post(
+        reverse("password-change"),
+        {"old_password": PASSWORD, "new_password1": new_password, "new_password2": new_password},
+    )
+    assert response.status_code == 302
+    newcomer.refresh_from_db()
+    assert not newcomer.must_change_password
+    assert client.get(reverse("home")).status_code == 200  # still signed in
+    assert AuditEntry.objects.filter(action=Action.PASSWORD_CHANGED, actor=newcomer).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("password1234", "This password is too common."),
+        ("short-pw", "This password is too short."),
+        ("836207419265", "This password is entirely numeric."),
+        ("dana@contoso.example", "too similar"),
+    ],
+)
+def test_weak_passwords_are_refused(as_sales_agent, password, message):
+    response = as_sales_agent.post(
+        reverse("password-change"),
+        {"old_password": PASSWORD, "new_password1": password, "new_password2": password},
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+
+
+def test_a_password_reset_by_email_works_end_to_end(sales_agent):
+    client = Client()
+    response = client.post(reverse("password-reset"), {"email": "Dana@contoso.example"})
+    assert response["Location"] == reverse("password-reset-done")
+    (message,) = mail.outbox
+    assert message.to == [sales_agent.email]
+
+    link = next(line for line in message.body.splitlines() if "/password-reset/" in line)
+    page = client.get(urlparse(link.strip()).path, follow=True)
+    new_password = "a-brand-new-passphrase"
+    done = client.post(
+        page.redirect_chain[-1][0], {"new_password1": new_password, "new_password2": new_password}
+    )
+    assert done["Location"] == reverse("password-reset-complete")
+    assert sign_in(Client(), sales_agent.email, new_password).status_code == 302
+
+    # The link works once.
+    again = client.get(urlparse(link.strip()).path, follow=True)
+    assert "already been used or has expired" in again.content.decode()
+
+
+def test_a_reset_for_an_unknown_email_says_the_same_and_sends_nothing(db):
+    response = Client().post(reverse("password-reset"), {"email": "nobody@nowhere.example"})
+    assert response["Location"] == reverse("password-reset-done")
+    assert mail.outbox == []
+
+
+def test_argon2_is_the_first_password_hasher():
+    from portal import settings as portal_settings
+
+    assert portal_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+    names = [v["NAME"].rsplit(".", 1)[1] for v in portal_settings.AUTH_PASSWORD_VALIDATORS]
+    assert "CommonPasswordValidator" in names
+
+
+# --- Session limits --------------------------------------------------------------------------
+
+
+def test_sessions_end_after_thirty_idle_minutes(settings, as_sales_agent):
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+    as_sales_agent.get(reverse("home"))
+    session = as_sales_agent.session
+    assert 29 * 60 < session.get_expiry_age() <= 30 * 60
+
+
+def test_sessions_end_twelve_hours_after_sign_in_however_active(as_sales_agent, sales_agent):
+    session = as_sales_agent.session
+    session[SIGNED_IN_AT] = time.time() - 12 * 3600 - 60
+    session.save()
+
+    response = as_sales_agent.get(reverse("home"), follow=True)
+
+    assert response.redirect_chain[-1][0].startswith(reverse("sign-in"))
+    assert "Your session ended after 12 hours" in response.content.decode()
+    assert AuditEntry.objects.filter(action=Action.SESSION_EXPIRED, actor=sales_agent).exists()
+
+
+def test_an_active_session_slides_its_idle_expiry(as_sales_agent):
+    as_sales_agent.get(reverse("home"))
+    session = as_sales_agent.session
+    from multichannel.middleware import LAST_SEEN
+
+    session[LAST_SEEN] = time.time() - 120
+    session.save()
+    as_sales_agent.get(reverse("home"))
+    assert as_sales_agent.session[LAST_SEEN] > time.time() - 5
+
+
+def test_a_user_is_found_by_email_only_once(partner):
+    make_user(partner, Role.SALES_AGENT, email="case@contoso.example")
+    assert User.objects.get_by_natural_key("CASE@contoso.example").email == "case@contoso.example"

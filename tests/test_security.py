@@ -1,0 +1,124 @@
+"""Production settings, security headers, the CSP, and that nothing loads from another host."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_check_deploy_is_clean_with_production_variables(tmp_path):
+    env = {
+        "PATH": os.environ["PATH"],
+        "DEBUG": "false",
+        "SECRET_KEY": "x7!kq2@v9#r4$w8^m1&p6*z3(b5)n0_c-Lh=Gt+Yd[Fs]Ja{Ue}Io|Pa;Sd:Kl,Zx.Cv/Bn?",
+        "ALLOWED_HOSTS": "portal.example.com",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_the_portal_refuses_to_start_without_a_secret_key_when_not_debugging():
+    env = {"PATH": os.environ["PATH"], "DEBUG": "false"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_pages_send_a_strict_csp_and_the_usual_headers(as_global_admin):
+    response = as_global_admin.get(reverse("home"))
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'self'" in csp
+    assert "script-src 'self'" in csp
+    assert "style-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+PAGES = [
+    ("sign-in", None, {}),
+    ("password-reset", None, {}),
+    ("home", "global_admin", {}),
+    ("home", "sales_agent", {}),
+    ("users:list", "global_admin", {}),
+    ("users:create", "global_admin", {}),
+    ("users:detail", "global_admin", {"uuid": "sales_agent"}),
+    ("users:edit", "global_admin", {"uuid": "sales_agent"}),
+    ("users:deactivate", "global_admin", {"uuid": "sales_agent"}),
+    ("users:reset-password", "global_admin", {"uuid": "sales_agent"}),
+    ("activity:list", "global_admin", {}),
+    ("password-change", "sales_agent", {}),
+    ("users:list", "sales_agent", {}),  # the 403 page
+]
+
+
+def _render(request, name, persona, kwargs):
+    from django.test import Client
+
+    from tests.conftest import signed_in
+
+    kwargs = {k: request.getfixturevalue(v).uuid for k, v in kwargs.items()}
+    client = signed_in(request.getfixturevalue(persona)) if persona else Client()
+    return client.get(reverse(name, kwargs=kwargs)).content.decode()
+
+
+ASSET = re.compile(r"<(?:script|link|img|iframe|source)\b[^>]*?(?:src|href)=\"([^\"]+)\"", re.I)
+
+
+@pytest.mark.parametrize(("name", "persona", "kwargs"), PAGES)
+def test_pages_load_nothing_from_another_host_and_nothing_inline(
+    request, name, persona, kwargs, sales_agent, global_admin
+):
+    html = _render(request, name, persona, kwargs)
+
+    for url in ASSET.findall(html):
+        assert url.startswith("/"), f"{url} is not served by the portal"
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "inline script"
+    assert not re.search(r"\sstyle=", html), "inline style attribute"
+    assert "<style" not in html
+    assert not re.search(r"\son[a-z]+=", html), "inline event handler"
+
+
+@pytest.mark.parametrize(("name", "persona", "kwargs"), PAGES)
+def test_pages_are_well_formed_html_with_labelled_fields(
+    request, name, persona, kwargs, sales_agent, global_admin
+):
+    import html5lib
+
+    html = _render(request, name, persona, kwargs)
+    parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
+    document = parser.parse(html)  # raises on any parse error
+
+    assert document.tag == "html" and document.get("lang") == "en"
+    assert document.find(".//title").text.strip()
+    assert len(document.findall(".//h1")) == 1
+    labels = {label.get("for") for label in document.iter("label")}
+    ids = [el.get("id") for el in document.iter() if el.get("id")]
+    assert len(ids) == len(set(ids)), "duplicate id"
+    fields = [el for el in document.iter() if el.tag in ("input", "select", "textarea")]
+    for field in fields:
+        if field.get("type") in ("hidden", "submit", "button"):
+            continue
+        assert (
+            field.get("id") in labels or field.get("aria-label") or field.get("aria-labelledby")
+        ), f"unlabelled field {field.get('name')}"
