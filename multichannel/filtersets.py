@@ -17,9 +17,10 @@ SEARCH_WIDGET = forms.SearchInput(attrs={"placeholder": "Name or email", "autoco
 class UserFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search", widget=SEARCH_WIDGET)
     role = django_filters.ChoiceFilter(
-        choices=Role.choices, method="with_role", empty_label="Any role"
+        label="Role", choices=Role.choices, method="with_role", empty_label="Any role"
     )
     status = django_filters.ChoiceFilter(
+        label="Status",
         choices=[("active", "Active"), ("inactive", "Deactivated")],
         method="with_status",
         empty_label="Active and deactivated",
@@ -67,7 +68,9 @@ class ActivityFilterSet(django_filters.FilterSet):
     actor = django_filters.ModelChoiceFilter(
         label="User", queryset=User.objects.none(), empty_label="Anyone", to_field_name="uuid"
     )
-    action = django_filters.ChoiceFilter(choices=Action.choices, empty_label="Any action")
+    action = django_filters.ChoiceFilter(
+        label="Action", choices=Action.choices, empty_label="Any action"
+    )
     q = django_filters.CharFilter(
         method="search",
         label="Search",

@@ -55,5 +55,6 @@ def _sign_in_failed(sender, credentials, request=None, **kwargs):
         partner=user.partner if user else None,
         target=user,
         target_label=email,
+        actor_label=f"{email or 'unknown'} (not signed in)",
         outcome=Outcome.FAILURE,
     )

@@ -122,3 +122,51 @@ def test_pages_are_well_formed_html_with_labelled_fields(
         assert (
             field.get("id") in labels or field.get("aria-label") or field.get("aria-labelledby")
         ), f"unlabelled field {field.get('name')}"
+
+
+def _settings_in_subprocess(extra_env: dict, expression: str) -> str:
+    env = {
+        "PATH": os.environ["PATH"],
+        "DEBUG": "true",
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        **extra_env,
+    }
+    code = f"import django; django.setup(); from django.conf import settings; print({expression})"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    return result.stdout.strip()
+
+
+def test_without_a_database_url_the_portal_uses_an_embedded_sqlite_file():
+    name = _settings_in_subprocess({}, "settings.DATABASES['default']['NAME']")
+    engine = _settings_in_subprocess({}, "settings.DATABASES['default']['ENGINE']")
+    assert engine.endswith("sqlite3")
+    assert name.endswith("db.sqlite3")
+
+
+def test_with_redis_url_cache_and_sessions_are_shared_through_redis():
+    env = {"REDIS_URL": "redis://127.0.0.1:6379/15"}
+    assert _settings_in_subprocess(env, "settings.CACHES['default']['BACKEND']").endswith(
+        "RedisCache"
+    )
+    assert _settings_in_subprocess(env, "settings.SESSION_ENGINE").endswith("cached_db")
+    # Without Redis, the cache lives in the database: still shared by every process.
+    assert _settings_in_subprocess({}, "settings.CACHES['default']['BACKEND']").endswith(
+        "DatabaseCache"
+    )
+
+
+def test_the_redis_cache_round_trips_when_redis_is_running():
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/15", socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    from django.core.cache.backends.redis import RedisCache
+
+    cache = RedisCache("redis://127.0.0.1:6379/15", {"KEY_PREFIX": "portal-test"})
+    cache.set("greeting", "hello", 10)
+    assert cache.get("greeting") == "hello"
+    cache.delete("greeting")

@@ -146,6 +146,13 @@ def test_the_service_refuses_global_admin_from_a_user_management_admin(user_admi
 # --- Editing users and roles ----------------------------------------------------------------
 
 
+def test_the_edit_form_starts_from_the_users_current_details(as_global_admin, sales_agent):
+    form = as_global_admin.get(reverse("users:edit", args=[sales_agent.uuid])).context["form"]
+    assert form["full_name"].value() == "Dana Diaz"
+    assert form["email"].value() == "dana@contoso.example"
+    assert form["roles"].value() == ["sales_agent"]
+
+
 def test_a_user_management_admin_edits_roles_of_a_sales_agent(as_user_admin, sales_agent):
     response = as_user_admin.post(
         reverse("users:edit", args=[sales_agent.uuid]),

@@ -34,10 +34,12 @@ class UserForm(forms.Form):
     def __init__(self, *args, actor, target: User | None = None, **kwargs):
         self.actor, self.target = actor, target
         if target is not None:
-            kwargs.setdefault(
-                "initial",
-                {"full_name": target.full_name, "email": target.email, "roles": list(target.roles)},
-            )
+            current = {
+                "full_name": target.full_name,
+                "email": target.email,
+                "roles": [role.value for role in Role if role in target.roles],
+            }
+            kwargs["initial"] = {**current, **(kwargs.get("initial") or {})}
         super().__init__(*args, **kwargs)
         grantable = access.grantable_roles(actor)
         self.fields["roles"].choices = [

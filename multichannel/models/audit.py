@@ -103,7 +103,23 @@ class AuditEntry(models.Model):
         raise AppendOnlyError("Activity-log entries cannot be deleted.")
 
     @property
-    def changes(self) -> list[tuple[str, object, object]]:
-        """(field, old, new) for every field named in either side, for display."""
+    def changes(self) -> list[tuple[str, str | None, str | None]]:
+        """(field, old, new) for every field named in either side, as text for display."""
         keys = list(dict.fromkeys([*self.old_values, *self.new_values]))
-        return [(k, self.old_values.get(k), self.new_values.get(k)) for k in keys]
+        return [
+            (k.replace("_", " "), _as_text(self.old_values, k), _as_text(self.new_values, k))
+            for k in keys
+        ]
+
+
+def _as_text(values: dict, key: str) -> str | None:
+    if key not in values:
+        return None
+    value = values[key]
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or "none"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items()) or "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "" if value is None else str(value)

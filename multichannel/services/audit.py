@@ -11,11 +11,14 @@ def record(
     partner=None,
     target: models.Model | None = None,
     target_label: str = "",
+    actor_label: str = "",
     old: dict | None = None,
     new: dict | None = None,
     outcome: Outcome = Outcome.SUCCESS,
 ) -> AuditEntry:
-    """Append one activity-log entry. Call it inside the transaction that makes the change."""
+    """Append one activity-log entry. Call it inside the transaction that makes the change.
+
+    `actor_label` names who acted when no signed-in user did (the demo loader, a sign-in form)."""
     action = Action(action)
     if partner is None and actor is not None:
         partner = actor.partner
@@ -27,7 +30,7 @@ def record(
     return AuditEntry.objects.create(
         partner=partner,
         actor=actor,
-        actor_label=actor.email if actor is not None else "",
+        actor_label=actor.email if actor is not None else actor_label,
         action=action,
         category=action.category,
         target_type=target_type,

@@ -44,7 +44,10 @@ class ActivityExportView(ActivityListView):
                 entry.target_label,
                 entry.get_outcome_display(),
                 entry.ip_address or "",
-                "; ".join(f"{k}: {o!s} → {n!s}" for k, o, n in entry.changes),
+                "; ".join(
+                    f"{field}: {old} → {new}" if old is not None else f"{field}: {new}"
+                    for field, old, new in entry.changes
+                ),
             )
             for entry in self.apply_sort(filterset.qs).iterator(chunk_size=2000)
         )

@@ -83,6 +83,7 @@ class Command(BaseCommand):
                     record(
                         Action.USER_CREATED,
                         partner=partner,
+                        actor_label="Demo data",
                         target=user,
                         new={"email": email, "roles": [r.label for r in Role if r in roles]},
                     )
