@@ -65,6 +65,11 @@ class Check:
     def __bool__(self) -> bool:
         return self.allowed
 
+    def enforce_role(self) -> None:
+        """Raise only when a role is missing (403); a rule's refusal is for the page to explain."""
+        if not self.allowed and self.permission:
+            self.enforce()
+
     def enforce(self) -> None:
         if self.allowed:
             return
@@ -125,10 +130,15 @@ def can_set_roles(actor, target: User, new_roles: set[Role]) -> Check:
     touched = set(target.roles) ^ set(new_roles)
     if Role.GLOBAL_ADMIN in touched and not has(actor, Perm.MANAGE_GLOBAL_ADMINS):
         return _missing(Perm.MANAGE_GLOBAL_ADMINS, "Only a Global admin can grant or revoke it.")
+    if Role.GLOBAL_ADMIN not in new_roles and target.is_active:
+        return _unless_last_global_admin(target)
+    return ALLOWED
+
+
+def _unless_last_global_admin(target: User) -> Check:
+    """Rule 2: a partner always keeps one active Global admin."""
     if (
-        Role.GLOBAL_ADMIN in target.roles
-        and Role.GLOBAL_ADMIN not in new_roles
-        and target.is_active
+        target.has_role(Role.GLOBAL_ADMIN)
         and not active_global_admins(target.partner_id).exclude(pk=target.pk).exists()
     ):
         return Check(
@@ -146,15 +156,7 @@ def can_deactivate(actor, target: User) -> Check:
     check = can_change_user(actor, target)
     if not check:
         return check
-    if (
-        target.has_role(Role.GLOBAL_ADMIN)
-        and not active_global_admins(target.partner_id).exclude(pk=target.pk).exists()
-    ):
-        return Check(
-            False,
-            f"{target} is the last active Global admin; make someone else a Global admin first.",
-        )
-    return ALLOWED
+    return _unless_last_global_admin(target)
 
 
 def can_reactivate(actor, target: User) -> Check:

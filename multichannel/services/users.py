@@ -161,34 +161,28 @@ def update_user(*, by: User, user: User, full_name: str, email: str, roles: set[
 
 
 def deactivate_user(*, by: User, user: User) -> None:
-    with transaction.atomic():
-        partner, actor = _lock(by)
-        target = _locked_target(partner, user)
-        access.can_deactivate(actor, target).enforce()
-        target.is_active = False
-        target.save(update_fields=["is_active"])
-        record(
-            Action.USER_DEACTIVATED,
-            actor=actor,
-            target=target,
-            old={"active": True},
-            new={"active": False},
-        )
+    _set_active(by, user, active=False)
 
 
 def reactivate_user(*, by: User, user: User) -> None:
+    _set_active(by, user, active=True)
+
+
+def _set_active(by: User, user: User, *, active: bool) -> None:
+    """Deactivating ends the user's sessions at once: the sign-in backend refuses inactive users."""
+    check = access.can_reactivate if active else access.can_deactivate
     with transaction.atomic():
         partner, actor = _lock(by)
         target = _locked_target(partner, user)
-        access.can_reactivate(actor, target).enforce()
-        target.is_active = True
+        check(actor, target).enforce()
+        target.is_active = active
         target.save(update_fields=["is_active"])
         record(
-            Action.USER_REACTIVATED,
+            Action.USER_REACTIVATED if active else Action.USER_DEACTIVATED,
             actor=actor,
             target=target,
-            old={"active": False},
-            new={"active": True},
+            old={"active": not active},
+            new={"active": active},
         )
 
 
@@ -211,19 +205,19 @@ def reset_password(*, by: User, user: User, delivery: AccessDelivery) -> AccessG
 
 
 def change_own_password(*, user: User, new_password: str) -> None:
-    with transaction.atomic():
-        user.set_password(new_password)
-        user.must_change_password = False
-        user.save(update_fields=["password", "must_change_password"])
-        record(Action.PASSWORD_CHANGED, actor=user, target=user)
+    _set_own_password(user, new_password, Action.PASSWORD_CHANGED)
 
 
 def set_password_from_link(*, user: User, new_password: str) -> None:
+    _set_own_password(user, new_password, Action.PASSWORD_SET_FROM_LINK)
+
+
+def _set_own_password(user: User, new_password: str, action: Action) -> None:
     with transaction.atomic():
         user.set_password(new_password)
         user.must_change_password = False
         user.save(update_fields=["password", "must_change_password"])
-        record(Action.PASSWORD_SET_FROM_LINK, actor=user, target=user)
+        record(action, actor=user, target=user)
 
 
 class RoleGroupLookup:

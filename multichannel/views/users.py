@@ -190,9 +190,7 @@ class UserStatusView(UserObjectMixin, DetailView):
         return access.can_reactivate(self.request.user, self.target)
 
     def get(self, request, *args, **kwargs):
-        check = self.check()
-        if not check and check.permission:
-            check.enforce()
+        self.check().enforce_role()
         return super().get(request, *args, **kwargs)
 
     def get_title(self):
@@ -230,9 +228,7 @@ class UserPasswordResetView(UserObjectMixin, ServiceFormMixin, FormView):
     form_class = PasswordResetForm
 
     def get(self, request, *args, **kwargs):
-        check = access.can_reset_password(request.user, self.target)
-        if not check and check.permission:
-            check.enforce()
+        access.can_reset_password(request.user, self.target).enforce_role()
         return super().get(request, *args, **kwargs)
 
     def get_title(self):
