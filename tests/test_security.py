@@ -170,3 +170,28 @@ def test_the_redis_cache_round_trips_when_redis_is_running():
     cache.set("greeting", "hello", 10)
     assert cache.get("greeting") == "hello"
     cache.delete("greeting")
+
+
+def test_an_unknown_address_gets_the_friendly_404(as_sales_agent):
+    response = as_sales_agent.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "We couldn't find that page" in response.content.decode()
+
+
+def test_the_500_page_renders_without_the_database(db, rf, django_assert_num_queries):
+    from multichannel.views.errors import server_error
+
+    with django_assert_num_queries(0):
+        response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.content.decode()
+
+
+def test_an_expired_form_explains_itself(sales_agent):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(sales_agent)
+    response = client.post(reverse("sign-out"))
+    assert response.status_code == 403
+    assert "This form has expired" in response.content.decode()
