@@ -15,7 +15,16 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
-from multichannel.models import AuditEntry, User
+from multichannel.models import (
+    AuditEntry,
+    BillingType,
+    CommerceType,
+    Customer,
+    CustomerGroupObjectPermission,
+    Subscription,
+    SubscriptionStatus,
+    User,
+)
 from multichannel.models.audit import Category
 from multichannel.roles import Perm, Role, roles_granting
 from multichannel.services.errors import RuleViolation
@@ -190,6 +199,165 @@ def user_actions(actor, target: User) -> UserActions:
     )
 
 
+# --- Customers and subscriptions -------------------------------------------------------------
+# Object permissions (django-guardian) say which customers a partner's groups hold: "view" to see
+# the profile, "change" to manage it and see its subscriptions (an active reseller relationship).
+# Lists filter through one subquery on the permission table, never a Python list of ids.
+
+
+def _granted_customers(user, action: str):
+    return CustomerGroupObjectPermission.objects.filter(
+        group__user=user,
+        permission__codename=f"{action}_customer",
+        permission__content_type__app_label="multichannel",
+    ).values("content_object_id")
+
+
+def customers_for(viewer) -> QuerySet[Customer]:
+    require(viewer, Perm.VIEW_CUSTOMERS)
+    return Customer.objects.filter(pk__in=_granted_customers(viewer, "view"))
+
+
+def managed_customers_for(viewer) -> QuerySet[Customer]:
+    """Customers with whom the viewer's partner has an active reseller relationship."""
+    require(viewer, Perm.VIEW_CUSTOMERS)
+    return Customer.objects.filter(pk__in=_granted_customers(viewer, "change"))
+
+
+def get_customer_for(viewer, customer_uuid) -> Customer:
+    return get_object_or_404(customers_for(viewer), uuid=customer_uuid)
+
+
+def subscriptions_for(viewer) -> QuerySet[Subscription]:
+    """Every subscription of the customers the partner manages, whatever the channel."""
+    require(viewer, Perm.VIEW_SUBSCRIPTIONS)
+    return Subscription.objects.filter(customer_id__in=_granted_customers(viewer, "change"))
+
+
+def get_subscription_for(viewer, subscription_uuid) -> Subscription:
+    return get_object_or_404(
+        subscriptions_for(viewer).select_related("customer", "partner_of_record"),
+        uuid=subscription_uuid,
+    )
+
+
+def manages_customer(viewer, customer: Customer) -> bool:
+    return managed_customers_for(viewer).filter(pk=customer.pk).exists()
+
+
+def can_add_customer(viewer) -> Check:
+    return ALLOWED if has(viewer, Perm.ADD_CUSTOMERS) else _missing(Perm.ADD_CUSTOMERS)
+
+
+def can_enter_subscription(viewer, customer: Customer, *, managed: bool | None = None) -> Check:
+    if not has(viewer, Perm.ADD_SUBSCRIPTIONS):
+        return _missing(Perm.ADD_SUBSCRIPTIONS)
+    if managed is None:
+        managed = manages_customer(viewer, customer)
+    if not managed:
+        return Check(
+            False,
+            f"We need an active reseller relationship with {customer} to enter its subscriptions.",
+        )
+    return ALLOWED
+
+
+def can_manage_subscription(viewer, subscription: Subscription) -> Check:
+    if not has(viewer, Perm.CHANGE_SUBSCRIPTIONS):
+        return _missing(Perm.CHANGE_SUBSCRIPTIONS)
+    if not subscription.held_by(viewer.partner_id):
+        holder = (
+            subscription.partner_of_record.name
+            if subscription.partner_of_record_id
+            else f"the customer's {subscription.get_channel_display()} channel"
+        )
+        return Check(False, f"Only the partner of record changes it; it is held by {holder}.")
+    if not subscription.is_live:
+        return Check(False, f"It is {subscription.get_status_display().lower()}.")
+    return ALLOWED
+
+
+def can_change_seats(viewer, subscription: Subscription) -> Check:
+    check = can_manage_subscription(viewer, subscription)
+    if check and subscription.billing_type != BillingType.LICENSE:
+        return Check(False, "Usage-based subscriptions have no seats.")
+    if check and subscription.status != SubscriptionStatus.ACTIVE:
+        return Check(False, "Reactivate it before changing seats.")
+    return check
+
+
+def can_set_auto_renew(viewer, subscription: Subscription) -> Check:
+    check = can_manage_subscription(viewer, subscription)
+    if check and subscription.billing_type != BillingType.LICENSE:
+        return Check(False, "Usage-based subscriptions do not renew; they run until cancelled.")
+    return check
+
+
+def can_suspend(viewer, subscription: Subscription) -> Check:
+    check = can_manage_subscription(viewer, subscription)
+    if check and subscription.status != SubscriptionStatus.ACTIVE:
+        return Check(False, "It is already suspended.")
+    return check
+
+
+def can_reactivate_subscription(viewer, subscription: Subscription) -> Check:
+    check = can_manage_subscription(viewer, subscription)
+    if check and subscription.status != SubscriptionStatus.SUSPENDED:
+        return Check(False, "It is not suspended.")
+    return check
+
+
+def can_cancel(viewer, subscription: Subscription, today) -> Check:
+    """Rule 13: new commerce cancels only within 7 days of purchase or renewal."""
+    check = can_manage_subscription(viewer, subscription)
+    if not check:
+        return check
+    deadline = subscription.cancellation_deadline()
+    if deadline is not None and today > deadline:
+        ending = (
+            f"Turn off auto-renew so that it ends on {subscription.term_end:%Y-%m-%d}."
+            if subscription.auto_renew
+            else f"Auto-renew is off, so it ends on {subscription.term_end:%Y-%m-%d}."
+        )
+        return Check(
+            False,
+            "New-commerce subscriptions can be cancelled only within 7 days of purchase or "
+            f"renewal; this one's window closed on {deadline:%Y-%m-%d}. {ending}",
+        )
+    return ALLOWED
+
+
+@dataclass(frozen=True)
+class SubscriptionActions:
+    seats: Check
+    auto_renew: Check
+    suspend: Check
+    reactivate: Check
+    cancel: Check
+
+    @property
+    def any(self) -> bool:
+        return any((self.seats, self.auto_renew, self.suspend, self.reactivate, self.cancel))
+
+
+def subscription_actions(viewer, subscription: Subscription, today) -> SubscriptionActions:
+    return SubscriptionActions(
+        seats=can_change_seats(viewer, subscription),
+        auto_renew=can_set_auto_renew(viewer, subscription),
+        suspend=can_suspend(viewer, subscription),
+        reactivate=can_reactivate_subscription(viewer, subscription),
+        cancel=can_cancel(viewer, subscription, today),
+    )
+
+
+def seat_decrease_allowed(subscription: Subscription, today) -> bool:
+    """New commerce lowers seats only within the same 7-day window as cancelling."""
+    deadline = subscription.cancellation_deadline()
+    return subscription.commerce_type != CommerceType.NEW_COMMERCE or (
+        deadline is not None and today <= deadline
+    )
+
+
 # --- Activity log -------------------------------------------------------------------------------
 
 USER_MANAGEMENT_CATEGORIES = (Category.USERS, Category.AUTH)
@@ -203,6 +371,16 @@ def activity_for(viewer) -> QuerySet[AuditEntry]:
     if not has(viewer, Perm.VIEW_ALL_ACTIVITY):
         entries = entries.filter(category__in=USER_MANAGEMENT_CATEGORIES)
     return entries
+
+
+def activity_entries_about(viewer, target) -> QuerySet[AuditEntry]:
+    """The history of one object as the viewer's partner recorded it. A partner sees the history
+    of the objects it may see, whatever its role's view of the activity log."""
+    return AuditEntry.objects.filter(
+        partner_id=viewer.partner_id,
+        target_type=target._meta.model_name,
+        target_id=str(getattr(target, "uuid", target.pk)),
+    )
 
 
 def activity_categories_for(viewer) -> list[Category]:
@@ -230,6 +408,14 @@ class NavItem:
 
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Home", "home", "house", section="home"),
+    NavItem("Customers", "customers:list", "buildings", Perm.VIEW_CUSTOMERS, section="customers"),
+    NavItem(
+        "Subscriptions",
+        "subscriptions:list",
+        "box-seam",
+        Perm.VIEW_SUBSCRIPTIONS,
+        section="subscriptions",
+    ),
     NavItem("Users", "users:list", "people", Perm.VIEW_USERS, section="users"),
     NavItem(
         "Activity log", "activity:list", "journal-text", Perm.VIEW_ACTIVITY, section="activity"
@@ -250,6 +436,10 @@ CAPABILITIES = {
     "manage_global_admins": Perm.MANAGE_GLOBAL_ADMINS,
     "view_activity": Perm.VIEW_ACTIVITY,
     "view_all_activity": Perm.VIEW_ALL_ACTIVITY,
+    "view_customers": Perm.VIEW_CUSTOMERS,
+    "add_customers": Perm.ADD_CUSTOMERS,
+    "view_subscriptions": Perm.VIEW_SUBSCRIPTIONS,
+    "add_subscriptions": Perm.ADD_SUBSCRIPTIONS,
 }
 
 

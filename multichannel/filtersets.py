@@ -1,5 +1,6 @@
 """List filters (django-filter). Each list view narrows its queryset through `access` first."""
 
+import uuid
 from datetime import datetime, time, timedelta
 
 import django_filters
@@ -8,7 +9,20 @@ from django.db.models import Q
 from django.utils import timezone
 
 from multichannel import access
-from multichannel.models import Action, AuditEntry, User
+from multichannel.models import (
+    Action,
+    AuditEntry,
+    BillingType,
+    Channel,
+    Customer,
+    Relationship,
+    RelationshipStatus,
+    Subscription,
+    SubscriptionStatus,
+    Term,
+    User,
+)
+from multichannel.models.customers import LIVE_STATUSES
 from multichannel.roles import Role
 
 SEARCH_WIDGET = forms.SearchInput(attrs={"placeholder": "Name or email", "autocomplete": "off"})
@@ -109,3 +123,164 @@ class ActivityFilterSet(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(Q(target_label__icontains=value) | Q(actor_label__icontains=value))
+
+
+TERM_WINDOWS = [("30", "Next 30 days"), ("60", "Next 60 days"), ("90", "Next 90 days")]
+
+
+def _uuid_or_none(value: str):
+    try:
+        return uuid.UUID(value.strip())
+    except ValueError:
+        return None
+
+
+def _ending_within(queryset, days: str, prefix: str = ""):
+    today = timezone.localdate()
+    return queryset.filter(
+        **{
+            f"{prefix}status__in": LIVE_STATUSES,
+            f"{prefix}term_end__gte": today,
+            f"{prefix}term_end__lte": today + timedelta(days=int(days)),
+        }
+    )
+
+
+class CustomerFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="search",
+        label="Search",
+        widget=forms.SearchInput(attrs={"placeholder": "Company, domain or tenant ID"}),
+    )
+    relationship = django_filters.ChoiceFilter(
+        label="Relationship",
+        method="with_relationship",
+        empty_label="Any",
+        choices=[
+            ("delegated", "With delegated admin roles"),
+            ("no_delegated", "Without delegated admin roles"),
+            ("multi_partner", "Also works with other partners"),
+        ],
+    )
+    other_channels = django_filters.ChoiceFilter(
+        label="Other channels",
+        method="with_other_channels",
+        empty_label="Any",
+        choices=[("yes", "Has subscriptions from other channels"), ("no", "Only ours")],
+    )
+    term_ends = django_filters.ChoiceFilter(
+        label="A term ends", method="with_term_ending", empty_label="Any time", choices=TERM_WINDOWS
+    )
+
+    class Meta:
+        model = Customer
+        fields = []
+
+    def __init__(self, *args, partner_id, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.partner_id = partner_id
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        tenant = _uuid_or_none(value)
+        if tenant is not None:
+            return queryset.filter(tenant_id=tenant)
+        return queryset.filter(
+            Q(company_name__icontains=value) | Q(primary_domain__icontains=value.lower())
+        )
+
+    def with_relationship(self, queryset, name, value):
+        ours = Relationship.objects.filter(
+            partner_id=self.partner_id, status=RelationshipStatus.ACTIVE
+        )
+        if value == "delegated":
+            return queryset.filter(
+                pk__in=ours.filter(delegated_admin_until__gte=timezone.localdate()).values(
+                    "customer_id"
+                )
+            )
+        if value == "no_delegated":
+            return queryset.exclude(
+                pk__in=ours.filter(delegated_admin_until__gte=timezone.localdate()).values(
+                    "customer_id"
+                )
+            )
+        others = Relationship.objects.filter(status=RelationshipStatus.ACTIVE).exclude(
+            partner_id=self.partner_id
+        )
+        return queryset.filter(pk__in=others.values("customer_id"))
+
+    def with_other_channels(self, queryset, name, value):
+        return queryset.filter(has_other_channels=(value == "yes"))
+
+    def with_term_ending(self, queryset, name, value):
+        return queryset.filter(
+            pk__in=_ending_within(Subscription.objects, value).values("customer_id")
+        )
+
+
+class SubscriptionFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="search",
+        label="Search",
+        widget=forms.SearchInput(attrs={"placeholder": "Offer, customer or subscription ID"}),
+    )
+    channel = django_filters.ChoiceFilter(
+        label="Bought through", choices=Channel.choices, empty_label="Any channel"
+    )
+    billing_type = django_filters.ChoiceFilter(
+        label="Billing", choices=BillingType.choices, empty_label="Any billing"
+    )
+    status = django_filters.ChoiceFilter(
+        label="Status", choices=SubscriptionStatus.choices, empty_label="Any status"
+    )
+    term = django_filters.ChoiceFilter(
+        label="Term",
+        method="with_term",
+        empty_label="Any term",
+        choices=[*Term.choices, ("long", "Annual or three years")],
+    )
+    holder = django_filters.ChoiceFilter(
+        label="Held by",
+        method="held",
+        empty_label="Anyone",
+        choices=[("us", "Us"), ("others", "Other partners and channels")],
+    )
+    term_ends = django_filters.ChoiceFilter(
+        label="Term ends", method="with_term_ending", empty_label="Any time", choices=TERM_WINDOWS
+    )
+
+    class Meta:
+        model = Subscription
+        fields = []
+
+    def __init__(self, *args, partner_id, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.partner_id = partner_id
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        external = _uuid_or_none(value)
+        if external is not None:
+            return queryset.filter(external_id=external)
+        return queryset.filter(
+            Q(offer_name__icontains=value)
+            | Q(offer_id__iexact=value)
+            | Q(customer__company_name__icontains=value)
+        )
+
+    def with_term(self, queryset, name, value):
+        if value == "long":
+            return queryset.filter(term__in=[Term.ANNUAL, Term.TRIENNIAL])
+        return queryset.filter(term=value)
+
+    def held(self, queryset, name, value):
+        ours = Q(channel=Channel.CSP, partner_of_record_id=self.partner_id)
+        return queryset.filter(ours) if value == "us" else queryset.exclude(ours)
+
+    def with_term_ending(self, queryset, name, value):
+        return _ending_within(queryset, value)

@@ -24,16 +24,33 @@ class Perm:
     MANAGE_GLOBAL_ADMINS = "multichannel.manage_global_admins"
     VIEW_ACTIVITY = "multichannel.view_auditentry"
     VIEW_ALL_ACTIVITY = "multichannel.view_all_auditentries"
+    VIEW_CUSTOMERS = "multichannel.view_customer"
+    ADD_CUSTOMERS = "multichannel.add_customer"
+    VIEW_SUBSCRIPTIONS = "multichannel.view_subscription"
+    ADD_SUBSCRIPTIONS = "multichannel.add_subscription"
+    CHANGE_SUBSCRIPTIONS = "multichannel.change_subscription"
 
 
 _USER_MANAGEMENT = frozenset(
     {Perm.VIEW_USERS, Perm.ADD_USERS, Perm.CHANGE_USERS, Perm.VIEW_ACTIVITY}
 )
 
+_SALES = frozenset(
+    {
+        Perm.VIEW_CUSTOMERS,
+        Perm.ADD_CUSTOMERS,
+        Perm.VIEW_SUBSCRIPTIONS,
+        Perm.ADD_SUBSCRIPTIONS,
+        Perm.CHANGE_SUBSCRIPTIONS,
+    }
+)
+
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
-    Role.GLOBAL_ADMIN: _USER_MANAGEMENT | {Perm.MANAGE_GLOBAL_ADMINS, Perm.VIEW_ALL_ACTIVITY},
+    Role.GLOBAL_ADMIN: _USER_MANAGEMENT
+    | _SALES
+    | {Perm.MANAGE_GLOBAL_ADMINS, Perm.VIEW_ALL_ACTIVITY},
     Role.USER_MANAGEMENT_ADMIN: _USER_MANAGEMENT,
-    Role.SALES_AGENT: frozenset(),
+    Role.SALES_AGENT: _SALES,
 }
 
 ROLE_DESCRIPTIONS: dict[Role, str] = {

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from multichannel.views import activity, auth, home, users
+from multichannel.views import activity, auth, customers, home, subscriptions, users
 
 users_patterns = (
     [
@@ -36,6 +36,35 @@ activity_patterns = (
     "activity",
 )
 
+customers_patterns = (
+    [
+        path("", customers.CustomerListView.as_view(), name="list"),
+        path("export.csv", customers.CustomerExportView.as_view(), name="export"),
+        path("new/", customers.CustomerCreateView.as_view(), name="create"),
+        path("<uuid:uuid>/", customers.CustomerDetailView.as_view(), name="detail"),
+        path(
+            "<uuid:uuid>/subscriptions/new/",
+            customers.SubscriptionCreateView.as_view(),
+            name="enter-subscription",
+        ),
+    ],
+    "customers",
+)
+
+subscriptions_patterns = (
+    [
+        path("", subscriptions.SubscriptionListView.as_view(), name="list"),
+        path("export.csv", subscriptions.SubscriptionExportView.as_view(), name="export"),
+        path("<uuid:uuid>/", subscriptions.SubscriptionDetailView.as_view(), name="detail"),
+        path("<uuid:uuid>/seats/", subscriptions.SeatsView.as_view(), name="seats"),
+        path("<uuid:uuid>/auto-renew/", subscriptions.AutoRenewView.as_view(), name="auto-renew"),
+        path("<uuid:uuid>/suspend/", subscriptions.SuspendView.as_view(), name="suspend"),
+        path("<uuid:uuid>/reactivate/", subscriptions.ReactivateView.as_view(), name="reactivate"),
+        path("<uuid:uuid>/cancel/", subscriptions.CancelView.as_view(), name="cancel"),
+    ],
+    "subscriptions",
+)
+
 urlpatterns = [
     path("", home.HomeView.as_view(), name="home"),
     path("sign-in/", auth.SignInView.as_view(), name="sign-in"),
@@ -54,5 +83,7 @@ urlpatterns = [
         name="password-reset-complete",
     ),
     path("users/", include(users_patterns)),
+    path("customers/", include(customers_patterns)),
+    path("subscriptions/", include(subscriptions_patterns)),
     path("activity/", include(activity_patterns)),
 ]

@@ -4,6 +4,9 @@ Personas: a Global admin, a User management admin and a Sales agent of one partn
 admin of another partner; and nobody signed in.
 """
 
+import uuid
+from datetime import date, timedelta
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
@@ -69,6 +72,37 @@ def other_partner_admin(other_partner):
         Role.GLOBAL_ADMIN,
         full_name="Georgia Grant",
         email="georgia@fabrikam.example",
+    )
+
+
+@pytest.fixture
+def held_subscription(global_admin):
+    """A customer of the partner, and a subscription the partner holds for it."""
+    from multichannel.models import BillingType, Channel, Subscription, Term
+    from multichannel.services.customers import create_customer
+
+    customer = create_customer(
+        by=global_admin,
+        company_name="Northwind Traders",
+        primary_domain="northwind.onmicrosoft.com",
+        country="US",
+        contact_name="Nancy Davolio",
+        contact_email="nancy@northwind.example",
+    )
+    today = date.today()
+    return Subscription.objects.create(
+        customer=customer,
+        offer_name="Microsoft 365 E3",
+        offer_id="CFQ7TTC0LFLX",
+        billing_type=BillingType.LICENSE,
+        channel=Channel.CSP,
+        partner_of_record=global_admin.partner,
+        external_id=uuid.uuid4(),
+        quantity=10,
+        term=Term.ANNUAL,
+        term_start=today,
+        term_end=today + timedelta(days=365),
+        auto_renew=True,
     )
 
 

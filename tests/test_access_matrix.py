@@ -31,6 +31,9 @@ SIGNED_IN_ONLY = Row(LOGIN, OK, OK, OK, OK)
 USER_MANAGEMENT = Row(LOGIN, OK, OK, FORBIDDEN, OK)
 USER_OBJECT = Row(LOGIN, OK, OK, FORBIDDEN, NOT_FOUND, kwargs="user")
 ACTIVITY = Row(LOGIN, OK, OK, FORBIDDEN, OK)
+SALES = Row(LOGIN, OK, FORBIDDEN, OK, OK)
+CUSTOMER_OBJECT = Row(LOGIN, OK, FORBIDDEN, OK, NOT_FOUND, kwargs="customer")
+SUBSCRIPTION_OBJECT = Row(LOGIN, OK, FORBIDDEN, OK, NOT_FOUND, kwargs="subscription")
 
 MATRIX: dict[str, Row] = {
     "home": SIGNED_IN_ONLY,
@@ -51,6 +54,19 @@ MATRIX: dict[str, Row] = {
     "users:reset-password": USER_OBJECT,
     "activity:list": ACTIVITY,
     "activity:export": ACTIVITY,
+    "customers:list": SALES,
+    "customers:export": SALES,
+    "customers:create": SALES,
+    "customers:detail": CUSTOMER_OBJECT,
+    "customers:enter-subscription": CUSTOMER_OBJECT,
+    "subscriptions:list": SALES,
+    "subscriptions:export": SALES,
+    "subscriptions:detail": SUBSCRIPTION_OBJECT,
+    "subscriptions:seats": SUBSCRIPTION_OBJECT,
+    "subscriptions:auto-renew": SUBSCRIPTION_OBJECT,
+    "subscriptions:suspend": SUBSCRIPTION_OBJECT,
+    "subscriptions:reactivate": SUBSCRIPTION_OBJECT,
+    "subscriptions:cancel": SUBSCRIPTION_OBJECT,
 }
 
 
@@ -74,6 +90,10 @@ def test_every_url_has_a_row():
 
 
 def _kwargs(kind: str, request) -> dict:
+    if kind == "customer":
+        return {"uuid": request.getfixturevalue("held_subscription").customer.uuid}
+    if kind == "subscription":
+        return {"uuid": request.getfixturevalue("held_subscription").uuid}
     if kind == "user":
         return {"uuid": request.getfixturevalue("sales_agent").uuid}
     if kind == "reset-token":

@@ -69,6 +69,14 @@ PAGES = [
     ("activity:list", "global_admin", {}),
     ("password-change", "sales_agent", {}),
     ("users:list", "sales_agent", {}),  # the 403 page
+    ("customers:list", "sales_agent", {}),
+    ("customers:create", "sales_agent", {}),
+    ("customers:detail", "sales_agent", {"uuid": "held_subscription.customer"}),
+    ("customers:enter-subscription", "sales_agent", {"uuid": "held_subscription.customer"}),
+    ("subscriptions:list", "sales_agent", {}),
+    ("subscriptions:detail", "sales_agent", {"uuid": "held_subscription"}),
+    ("subscriptions:seats", "sales_agent", {"uuid": "held_subscription"}),
+    ("subscriptions:cancel", "sales_agent", {"uuid": "held_subscription"}),
 ]
 
 
@@ -77,7 +85,14 @@ def _render(request, name, persona, kwargs):
 
     from tests.conftest import signed_in
 
-    kwargs = {k: request.getfixturevalue(v).uuid for k, v in kwargs.items()}
+    def resolve(path: str):
+        fixture, *attributes = path.split(".")
+        value = request.getfixturevalue(fixture)
+        for attribute in attributes:
+            value = getattr(value, attribute)
+        return value.uuid
+
+    kwargs = {k: resolve(v) for k, v in kwargs.items()}
     client = signed_in(request.getfixturevalue(persona)) if persona else Client()
     return client.get(reverse(name, kwargs=kwargs)).content.decode()
 

@@ -22,6 +22,16 @@ class Action(models.TextChoices):
     USER_DEACTIVATED = "users.deactivated", "User deactivated"
     USER_REACTIVATED = "users.reactivated", "User reactivated"
     PASSWORD_RESET = "users.password_reset", "Password reset by an admin"
+    # Customers and relationships.
+    CUSTOMER_CREATED = "customers.created", "Customer added"
+    RELATIONSHIP_STARTED = "relationships.started", "Reseller relationship started"
+    # Subscriptions.
+    SUBSCRIPTION_ENTERED = "subscriptions.entered", "Subscription entered by hand"
+    SEATS_CHANGED = "subscriptions.seats_changed", "Seats changed"
+    AUTO_RENEW_CHANGED = "subscriptions.auto_renew_changed", "Auto-renew changed"
+    SUBSCRIPTION_SUSPENDED = "subscriptions.suspended", "Subscription suspended"
+    SUBSCRIPTION_REACTIVATED = "subscriptions.reactivated", "Subscription reactivated"
+    SUBSCRIPTION_CANCELLED = "subscriptions.cancelled", "Subscription cancelled"
     # The log itself.
     ACTIVITY_EXPORTED = "activity.exported", "Activity log exported"
 
@@ -33,6 +43,9 @@ class Action(models.TextChoices):
 class Category(models.TextChoices):
     AUTH = "auth", "Sign-in and passwords"
     USERS = "users", "User management"
+    CUSTOMERS = "customers", "Customers"
+    RELATIONSHIPS = "relationships", "Relationships"
+    SUBSCRIPTIONS = "subscriptions", "Subscriptions"
     ACTIVITY = "activity", "Activity log"
 
 
@@ -61,6 +74,14 @@ class AuditEntry(models.Model):
         "multichannel.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     actor_label = models.CharField(max_length=255, blank=True)
+    customer = models.ForeignKey(
+        "multichannel.Customer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The customer the change concerns, if any.",
+    )
     action = models.CharField(max_length=64, choices=Action.choices)
     category = models.CharField(max_length=32, choices=Category.choices)
     target_type = models.CharField(max_length=64, blank=True)
@@ -89,6 +110,9 @@ class AuditEntry(models.Model):
                 fields=["partner", "actor", "-created_at"], name="audit_partner_actor_time"
             ),
             models.Index(fields=["target_type", "target_id"], name="audit_target"),
+            models.Index(
+                fields=["partner", "customer", "-created_at"], name="audit_partner_customer"
+            ),
         ]
 
     def __str__(self) -> str:

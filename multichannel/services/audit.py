@@ -14,6 +14,7 @@ def record(
     actor_label: str = "",
     old: dict | None = None,
     new: dict | None = None,
+    customer=None,
     outcome: Outcome = Outcome.SUCCESS,
 ) -> AuditEntry:
     """Append one activity-log entry. Call it inside the transaction that makes the change.
@@ -22,6 +23,8 @@ def record(
     action = Action(action)
     if partner is None and actor is not None:
         partner = actor.partner
+    if customer is None and target is not None:
+        customer = _customer_of(target)
     target_type = target_id = ""
     if target is not None:
         target_type = target._meta.model_name
@@ -31,6 +34,7 @@ def record(
         partner=partner,
         actor=actor,
         actor_label=actor.email if actor is not None else actor_label,
+        customer=customer,
         action=action,
         category=action.category,
         target_type=target_type,
@@ -41,3 +45,13 @@ def record(
         outcome=outcome,
         ip_address=current_client_ip(),
     )
+
+
+def _customer_of(target):
+    from multichannel.models import Customer
+
+    if isinstance(target, Customer):
+        return target
+    if hasattr(target, "customer_id") and target.customer_id:
+        return target.customer
+    return None

@@ -1,5 +1,6 @@
 from django import template
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 
 from multichannel.roles import ROLE_BADGES, Role
 
@@ -36,3 +37,10 @@ def sort_header(context, key: str, label: str, css_class: str = ""):
 @register.inclusion_tag("includes/role_badges.html")
 def role_badges(user):
     return {"badges": [(role.label, ROLE_BADGES[role]) for role in Role if role in user.roles]}
+
+
+@register.filter
+def breakable(value) -> str:
+    """An address or domain that may wrap after its dots and @, not in the middle of a word."""
+    escaped = str(conditional_escape(value))
+    return mark_safe(escaped.replace(".", ".<wbr>").replace("@", "@<wbr>"))  # noqa: S308

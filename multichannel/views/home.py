@@ -1,7 +1,8 @@
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.views.generic import TemplateView
 
-from multichannel import access
+from multichannel import access, dashboard
 from multichannel.roles import ROLE_DESCRIPTIONS, Perm, Role
 from multichannel.views.mixins import PortalMixin
 
@@ -27,6 +28,13 @@ class HomeView(PortalMixin, TemplateView):
                 must_change=Count("pk", filter=Q(is_active=True, must_change_password=True)),
             )
             context["active_global_admins"] = access.active_global_admins(user.partner_id).count()
+        if access.has(user, Perm.VIEW_SUBSCRIPTIONS):
+            rows = dashboard.subscriptions_by_channel(user)
+            context["channel_rows"] = rows
+            context["chart_height"] = len(rows) * dashboard.ROW_HEIGHT
+            context["subscription_total"] = sum(row.total for row in rows)
+            context["terms"] = dashboard.terms_ending(user, timezone.localdate())
+            context["customer_count"] = access.managed_customers_for(user).count()
         if access.has(user, Perm.VIEW_ACTIVITY):
             context["recent_activity"] = list(access.activity_for(user)[:8])
         return context

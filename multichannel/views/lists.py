@@ -2,6 +2,7 @@
 
 import csv
 
+from django.db.models import F
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.views.generic import ListView
@@ -23,7 +24,9 @@ class SortableListMixin:
             return queryset
         descending = sort.startswith("-")
         fields = self.sort_fields[sort.lstrip("-")]
-        ordering = [("-" + f if descending else f) for f in fields]
+        ordering = [
+            F(f).desc(nulls_last=True) if descending else F(f).asc(nulls_last=True) for f in fields
+        ]
         return queryset.order_by(*ordering, ("-pk" if descending else "pk"))
 
 

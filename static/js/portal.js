@@ -34,5 +34,55 @@
       event.preventDefault();
       copyFrom(button);
     }
+    var filler = event.target.closest("[data-fill-target]");
+    if (filler) {
+      var field = document.querySelector(filler.getAttribute("data-fill-target"));
+      var text = filler.querySelector("[data-suggestion-text]");
+      if (field && text) {
+        field.value = text.textContent.trim();
+        field.focus();
+      }
+    }
+  });
+
+  // Fields marked data-show-when="name=value" show only while the select marked
+  // data-controls="name" has that value. A field showing an error always stays visible.
+  function updateDependentFields() {
+    document.querySelectorAll("[data-show-when]").forEach(function (field) {
+      var rule = field.getAttribute("data-show-when").split("=");
+      var control = document.querySelector('[data-controls="' + rule[0] + '"]');
+      var wrapper = field.closest(".mb-3") || field.parentElement;
+      if (!control || !wrapper) {
+        return;
+      }
+      var show = control.value === rule[1] || field.classList.contains("is-invalid");
+      wrapper.hidden = !show;
+    });
+  }
+
+  // A domain suggested from the company name: letters and digits, then .onmicrosoft.com.
+  function updateDomainSuggestion() {
+    var company = document.getElementById("id_company_name");
+    var box = document.querySelector("[data-suggestion-for]");
+    if (!company || !box) {
+      return;
+    }
+    var slug = company.value.toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 27);
+    box.querySelector("[data-suggestion-text]").textContent = slug ? slug + ".onmicrosoft.com" : "";
+    box.classList.toggle("d-none", !slug);
+  }
+
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("[data-controls]")) {
+      updateDependentFields();
+    }
+  });
+  document.addEventListener("input", function (event) {
+    if (event.target.id === "id_company_name") {
+      updateDomainSuggestion();
+    }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    updateDependentFields();
   });
 })();

@@ -1,0 +1,109 @@
+"""Figures for the home dashboard, each computed in a constant number of queries."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Case, CharField, Count, Q, Value, When
+
+from multichannel import access
+from multichannel.models import BillingType, Channel, Term
+
+CHANNEL_GROUPS = [
+    ("ours", "Bought from us"),
+    (Channel.DIRECT, "Direct from Microsoft"),
+    (Channel.ADVISOR, "Advisor"),
+    (Channel.OPEN, "Open"),
+    (Channel.EA, "Enterprise Agreement"),
+    (Channel.THIRD_PARTY, "Third party"),
+    ("other_csp", "Other CSP partners"),
+]
+
+BAR_WIDTH = 280  # px of the longest bar in the chart
+ROW_HEIGHT = 28
+
+
+@dataclass(frozen=True)
+class ChannelRow:
+    label: str
+    license: int
+    usage: int
+    y: int = 0
+    license_width: int = 0
+    usage_width: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.license + self.usage
+
+    @property
+    def text_y(self) -> int:
+        return self.y + 14
+
+    @property
+    def usage_x(self) -> int:
+        return 150 + self.license_width
+
+    @property
+    def total_x(self) -> int:
+        return 150 + self.license_width + self.usage_width + 6
+
+
+def subscriptions_by_channel(user) -> list[ChannelRow]:
+    """Live subscriptions of managed customers, by channel group and billing type."""
+    group = Case(
+        When(Q(channel=Channel.CSP, partner_of_record_id=user.partner_id), then=Value("ours")),
+        When(channel=Channel.CSP, then=Value("other_csp")),
+        default="channel",
+        output_field=CharField(),
+    )
+    counts = {
+        (row["group"], row["billing_type"]): row["n"]
+        for row in access.subscriptions_for(user)
+        .live()
+        .annotate(group=group)
+        .values("group", "billing_type")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    rows = [
+        ChannelRow(
+            label,
+            counts.get((key, BillingType.LICENSE), 0),
+            counts.get((key, BillingType.USAGE), 0),
+        )
+        for key, label in CHANNEL_GROUPS
+    ]
+    largest = max((row.total for row in rows), default=0) or 1
+    return [
+        ChannelRow(
+            row.label,
+            row.license,
+            row.usage,
+            y=index * ROW_HEIGHT,
+            license_width=round(BAR_WIDTH * row.license / largest),
+            usage_width=round(BAR_WIDTH * row.usage / largest),
+        )
+        for index, row in enumerate(rows)
+    ]
+
+
+def terms_ending(user, today) -> dict:
+    """Annual and three-year terms ending soon: the ones a move or a renewal is planned around
+    (monthly terms end every month)."""
+    live = (
+        access.subscriptions_for(user)
+        .live()
+        .filter(term__in=[Term.ANNUAL, Term.TRIENNIAL], term_end__gte=today)
+    )
+    windows = live.aggregate(
+        **{
+            f"within_{days}": Count("pk", filter=Q(term_end__lte=today + timedelta(days=days)))
+            for days in (30, 60, 90)
+        }
+    )
+    soonest = list(
+        live.filter(term_end__lte=today + timedelta(days=30))
+        .select_related("customer", "partner_of_record")
+        .order_by("term_end", "pk")[:8]
+    )
+    return {"windows": windows, "soonest": soonest}

@@ -1,0 +1,332 @@
+"""Customer tenants, partners' relationships with them, and their subscriptions from every
+channel."""
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django_countries.fields import CountryField
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from multichannel.models.partners import Cloud
+
+
+class CustomerQuerySet(models.QuerySet):
+    def with_summary(self, partner_id, today):
+        """What the customer list shows, as subqueries: a constant number of queries."""
+        live = Subscription.objects.filter(customer=models.OuterRef("pk"), status__in=LIVE_STATUSES)
+        count = live.order_by().values("customer").annotate(n=models.Count("pk")).values("n")
+        ours = Relationship.objects.filter(
+            customer=models.OuterRef("pk"), partner_id=partner_id, status=RelationshipStatus.ACTIVE
+        )
+        return self.annotate(
+            subscription_count=models.functions.Coalesce(models.Subquery(count), 0),
+            has_other_channels=models.Exists(
+                live.exclude(channel=Channel.CSP, partner_of_record_id=partner_id)
+            ),
+            next_term_end=models.Subquery(
+                live.filter(term_end__gte=today).order_by("term_end").values("term_end")[:1]
+            ),
+            relationship_since=models.Subquery(ours.values("started_at")[:1]),
+            delegated_admin_until=models.Subquery(ours.values("delegated_admin_until")[:1]),
+        )
+
+
+class Customer(models.Model):
+    """A customer tenant. Facts about it are shared; who may see it is decided per partner."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    tenant_id = models.UUIDField("tenant ID", unique=True)
+    company_name = models.CharField(max_length=200)
+    primary_domain = models.CharField(
+        max_length=253, unique=True, help_text="e.g. contoso.onmicrosoft.com"
+    )
+    country = CountryField()
+    cloud = models.CharField(max_length=20, choices=Cloud.choices, default=Cloud.COMMERCIAL)
+    contact_name = models.CharField("primary contact", max_length=150)
+    contact_email = models.EmailField("contact email")
+    contact_phone = models.CharField("contact phone", max_length=40, blank=True)
+    created_by_partner = models.ForeignKey(
+        "multichannel.Partner",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The partner that created this tenant in the portal, if one did.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["company_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(primary_domain=Lower("primary_domain")),
+                name="customer_domain_is_lowercase",
+            ),
+            models.CheckConstraint(
+                condition=Q(cloud__in=Cloud.values), name="customer_cloud_is_known"
+            ),
+        ]
+        indexes = [
+            models.Index(Lower("company_name"), name="customer_company_lower"),
+            models.Index(fields=["company_name", "id"], name="customer_company_id"),
+        ]
+
+    def __str__(self) -> str:
+        return self.company_name
+
+
+class CustomerUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Customer, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        pass
+
+
+class CustomerGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Customer, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        pass
+
+
+class RelationshipType(models.TextChoices):
+    RESELLER = "reseller", "Reseller"
+
+
+class RelationshipStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    REMOVED = "removed", "Removed"
+
+
+class Relationship(models.Model):
+    """A partner's reseller relationship with a customer. A customer may have several partners."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    partner = models.ForeignKey(
+        "multichannel.Partner", on_delete=models.PROTECT, related_name="relationships"
+    )
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="relationships")
+    type = models.CharField(
+        max_length=20, choices=RelationshipType.choices, default=RelationshipType.RESELLER
+    )
+    status = models.CharField(
+        max_length=20, choices=RelationshipStatus.choices, default=RelationshipStatus.ACTIVE
+    )
+    delegated_admin_roles = models.JSONField(default=list, blank=True)
+    delegated_admin_until = models.DateField("delegated admin roles end", null=True, blank=True)
+    accepted_by_name = models.CharField(max_length=150, blank=True)
+    accepted_by_email = models.EmailField(blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    customer_agreement_accepted_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "customer"],
+                condition=Q(status="active"),
+                name="one_active_relationship_per_partner_and_customer",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=RelationshipStatus.values),
+                name="relationship_status_is_known",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "status"], name="relationship_customer_status"),
+            models.Index(fields=["partner", "status"], name="relationship_partner_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner.name} ↔ {self.customer.company_name} ({self.get_status_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == RelationshipStatus.ACTIVE
+
+
+class BillingType(models.TextChoices):
+    LICENSE = "license", "License-based"
+    USAGE = "usage", "Usage-based (Azure)"
+
+
+class Channel(models.TextChoices):
+    CSP = "csp", "CSP partner"
+    DIRECT = "direct", "Direct from Microsoft"
+    ADVISOR = "advisor", "Advisor"
+    OPEN = "open", "Open"
+    EA = "ea", "Enterprise Agreement"
+    THIRD_PARTY = "third_party", "Third party (not CSP)"
+
+
+class Term(models.TextChoices):
+    MONTHLY = "monthly", "Monthly"
+    ANNUAL = "annual", "Annual"
+    TRIENNIAL = "triennial", "Three years"
+
+
+class SubscriptionStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    CANCELLED = "cancelled", "Cancelled"
+    EXPIRED = "expired", "Expired"
+
+
+LIVE_STATUSES = (SubscriptionStatus.ACTIVE, SubscriptionStatus.SUSPENDED)
+
+
+class CommerceType(models.TextChoices):
+    NEW_COMMERCE = "new_commerce", "New commerce"
+    LEGACY = "legacy", "Legacy"
+
+
+class Source(models.TextChoices):
+    ENTERED = "entered", "Entered by hand"
+    CREATED = "created", "Created in the portal"
+    TRANSFERRED = "transferred", "Transferred from another partner"
+
+
+# New-commerce subscriptions can be cancelled only this long after purchase or renewal.
+CANCELLATION_WINDOW = timedelta(days=7)
+
+
+class SubscriptionQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(status__in=LIVE_STATUSES)
+
+    def held_by(self, partner_id):
+        return self.filter(channel=Channel.CSP, partner_of_record_id=partner_id)
+
+
+class Subscription(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="subscriptions")
+    offer_name = models.CharField(max_length=200)
+    offer_id = models.CharField("offer ID", max_length=100)
+    billing_type = models.CharField(max_length=10, choices=BillingType.choices)
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    partner_of_record = models.ForeignKey(
+        "multichannel.Partner",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="subscriptions_of_record",
+        help_text="The CSP partner holding it (CSP channel only).",
+    )
+    external_id = models.UUIDField("subscription ID")
+    quantity = models.PositiveIntegerField("seats", null=True, blank=True)
+    term = models.CharField(max_length=10, choices=Term.choices, blank=True)
+    term_start = models.DateField(null=True, blank=True)
+    term_end = models.DateField(null=True, blank=True)
+    auto_renew = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=10, choices=SubscriptionStatus.choices, default=SubscriptionStatus.ACTIVE
+    )
+    commerce_type = models.CharField(
+        max_length=20, choices=CommerceType.choices, default=CommerceType.NEW_COMMERCE
+    )
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.ENTERED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SubscriptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["offer_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "external_id"], name="subscription_id_unique_per_customer"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(billing_type="license", quantity__isnull=False, quantity__gt=0)
+                    | Q(billing_type="usage", quantity__isnull=True)
+                ),
+                name="seats_only_on_license_subscriptions",
+            ),
+            models.CheckConstraint(
+                condition=Q(term_start__isnull=True)
+                | Q(term_end__isnull=True)
+                | Q(term_end__gt=models.F("term_start")),
+                name="term_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(channel="csp", partner_of_record__isnull=False)
+                    | (~Q(channel="csp") & Q(partner_of_record__isnull=True))
+                ),
+                name="partner_of_record_only_for_csp",
+            ),
+            models.CheckConstraint(
+                condition=Q(billing_type="usage")
+                | (~Q(term="") & Q(term_start__isnull=False) & Q(term_end__isnull=False)),
+                name="license_subscriptions_have_a_term",
+            ),
+            models.CheckConstraint(
+                condition=Q(billing_type__in=BillingType.values)
+                & Q(channel__in=Channel.values)
+                & Q(status__in=SubscriptionStatus.values)
+                & Q(commerce_type__in=CommerceType.values),
+                name="subscription_choices_are_known",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "status"], name="subscription_customer_status"),
+            models.Index(fields=["partner_of_record", "status"], name="subscription_por_status"),
+            models.Index(fields=["status", "term_end"], name="subscription_status_term_end"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.offer_name} ({self.customer.company_name})"
+
+    def clean(self):
+        """The same rules as the database constraints, said beside the field they concern."""
+        errors = {}
+        if self.billing_type == BillingType.LICENSE:
+            if not self.quantity:
+                errors["quantity"] = "License-based subscriptions have seats: enter how many."
+            for field, label in (("term", "term"), ("term_start", "start"), ("term_end", "end")):
+                if not getattr(self, field):
+                    errors[field] = f"License-based subscriptions need their term {label}."
+        elif self.billing_type == BillingType.USAGE and self.quantity is not None:
+            errors["quantity"] = "Usage-based (Azure) subscriptions have no seats."
+        if self.term_start and self.term_end and self.term_end <= self.term_start:
+            errors["term_end"] = "The term must end after it starts."
+        if self.channel == Channel.CSP and self.partner_of_record_id is None:
+            errors["partner_of_record"] = "Choose the CSP partner that holds it."
+        if self.channel != Channel.CSP and self.partner_of_record_id is not None:
+            errors["partner_of_record"] = "Only CSP subscriptions have a partner of record."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_STATUSES
+
+    def held_by(self, partner_id) -> bool:
+        return self.channel == Channel.CSP and self.partner_of_record_id == partner_id
+
+    def cancellation_deadline(self):
+        """The last day a new-commerce subscription may be cancelled (rule 13), else None."""
+        if self.commerce_type != CommerceType.NEW_COMMERCE or self.term_start is None:
+            return None
+        return self.term_start + CANCELLATION_WINDOW

@@ -1,0 +1,127 @@
+"""What the partner can do about a subscription: one function over billing type, channel,
+partner of record, relationship state and term (DESIGN §1, rules 10 and 13).
+
+A step names its kind; `action_for()` links it to the flow that carries it out where that flow
+exists. Where it does not, the step is guidance text, never a dead button.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.urls import reverse
+
+from multichannel.models import BillingType, Channel, Subscription, SubscriptionStatus
+
+
+class Kind:
+    MANAGED = "managed"
+    ENDED = "ended"
+    REQUEST_RELATIONSHIP = "request_relationship"
+    PLAN_MOVE = "plan_move"
+    ONBOARD_AZURE = "onboard_azure"
+    SWITCH_PARTNER = "switch_partner"
+
+
+@dataclass(frozen=True)
+class NextStep:
+    kind: str
+    title: str
+    detail: str
+    tone: str  # a Bootstrap colour name for the badge
+
+
+@dataclass(frozen=True)
+class StepAction:
+    label: str
+    url: str
+
+
+def next_step(
+    subscription: Subscription, *, partner_id: int, relationship_active: bool, today: date
+) -> NextStep:
+    status = subscription.status
+    if status in (SubscriptionStatus.CANCELLED, SubscriptionStatus.EXPIRED):
+        return NextStep(
+            Kind.ENDED,
+            f"{subscription.get_status_display()} — nothing to do",
+            "It no longer runs; it is kept here for the record.",
+            "secondary",
+        )
+
+    if subscription.held_by(partner_id):
+        if status == SubscriptionStatus.SUSPENDED:
+            detail = "We hold it, but it is suspended: reactivate it to restore service."
+        else:
+            detail = "We hold it: change seats or auto-renew, suspend or cancel it here."
+        return NextStep(Kind.MANAGED, "Managed by us", detail, "success")
+
+    license_based = subscription.billing_type == BillingType.LICENSE
+    other_partner = subscription.channel == Channel.CSP
+
+    if not relationship_active:
+        then = (
+            "Once the customer accepts, we manage and support it."
+            if license_based
+            else "With it in place we can then "
+            + ("switch it to us." if other_partner else "onboard it to Azure under us.")
+        )
+        return NextStep(
+            Kind.REQUEST_RELATIONSHIP,
+            "Request a reseller relationship to support it",
+            then,
+            "warning",
+        )
+
+    if license_based:
+        return _license_step(subscription, today)
+
+    if other_partner:
+        holder = subscription.partner_of_record.name if subscription.partner_of_record else "it"
+        return NextStep(
+            Kind.SWITCH_PARTNER,
+            "Switch to our partner",
+            f"{holder} transfers this Azure subscription to us when it accepts our transfer "
+            "request; the services keep running.",
+            "primary",
+        )
+    return NextStep(
+        Kind.ONBOARD_AZURE,
+        "Onboard to Azure under our partner",
+        "Create a new Azure subscription under us, record the services of this one, then "
+        "cancel what moves. Azure under CSP coexists with the customer's other channels.",
+        "primary",
+    )
+
+
+def _license_step(subscription: Subscription, today: date) -> NextStep:
+    """Rule 10: a license-based subscription cannot switch partner before its term ends."""
+    end = subscription.term_end
+    if end is None:
+        return NextStep(
+            Kind.PLAN_MOVE,
+            "Can move to us at its term end — record the term dates first",
+            "We support it under our reseller relationship. It cannot switch partner before its "
+            "term ends or it is cancelled.",
+            "info",
+        )
+    if end < today:
+        return NextStep(
+            Kind.PLAN_MOVE,
+            f"Term end {end:%Y-%m-%d} has passed — check its renewal",
+            "If it renewed, record the new term dates; if not, buy the same offer under us now.",
+            "warning",
+        )
+    return NextStep(
+        Kind.PLAN_MOVE,
+        f"Can move to us after {end:%Y-%m-%d} (term end) — plan it",
+        "License-based subscriptions cannot switch partner before their term ends or they are "
+        "cancelled. Until then we support it under our reseller relationship.",
+        "info",
+    )
+
+
+def action_for(step: NextStep, subscription: Subscription) -> StepAction | None:
+    """The flow that carries the step out, where there is one."""
+    if step.kind == Kind.MANAGED:
+        return StepAction("Manage", reverse("subscriptions:detail", args=[subscription.uuid]))
+    return None

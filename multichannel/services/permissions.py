@@ -1,0 +1,68 @@
+"""Object permissions (django-guardian, direct foreign-key tables): the one place that grants and
+revokes them. Role permissions say what a role deals with; object permissions say which objects
+a partner's groups may see or manage."""
+
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from guardian.utils import get_group_obj_perms_model
+
+from multichannel.roles import ROLE_PERMISSIONS, Perm
+
+# Holding a permission on the left implies holding the ones on the right.
+IMPLIES = {"change": {"view"}}
+
+
+def _with_implications(actions: set[str]) -> set[str]:
+    result = set(actions)
+    for action in actions:
+        result |= IMPLIES.get(action, set())
+    return result
+
+
+def set_group_permissions(obj: models.Model, groups, actions: set[str]) -> None:
+    """Make each of `groups` hold exactly `actions` (e.g. {"view", "change"}) on `obj`."""
+    model = get_group_obj_perms_model(obj)
+    content_type = ContentType.objects.get_for_model(obj)
+    name = obj._meta.model_name
+    wanted_codenames = {f"{action}_{name}" for action in _with_implications(actions)}
+    permissions = {
+        p.codename: p
+        for p in Permission.objects.filter(
+            content_type=content_type, codename__in=[f"{a}_{name}" for a in ("view", "change")]
+        )
+    }
+    wanted = {permissions[c].pk for c in wanted_codenames}
+    group_ids = [group.pk for group in groups]
+    model.objects.filter(content_object=obj, group_id__in=group_ids).exclude(
+        permission_id__in=wanted
+    ).delete()
+    held = set(
+        model.objects.filter(content_object=obj, group_id__in=group_ids).values_list(
+            "group_id", "permission_id"
+        )
+    )
+    model.objects.bulk_create(
+        model(content_object=obj, group_id=group_id, permission_id=permission_id)
+        for group_id in group_ids
+        for permission_id in wanted
+        if (group_id, permission_id) not in held
+    )
+
+
+def customer_groups(partner) -> list[Group]:
+    """The partner's role groups that deal with customers (Global admin and Sales agent)."""
+    roles = [role for role, perms in ROLE_PERMISSIONS.items() if Perm.VIEW_CUSTOMERS in perms]
+    return list(Group.objects.filter(role_group__partner=partner, role_group__role__in=roles))
+
+
+def refresh_customer_access(customer, partner) -> None:
+    """Give `partner` what its relationship with `customer` allows: see and manage the customer
+    while a reseller relationship is active; nothing otherwise."""
+    from multichannel.models import Relationship, RelationshipStatus
+
+    active = Relationship.objects.filter(
+        partner=partner, customer=customer, status=RelationshipStatus.ACTIVE
+    ).exists()
+    actions = {"view", "change"} if active else set()
+    set_group_permissions(customer, customer_groups(partner), actions)

@@ -1,0 +1,262 @@
+from itertools import groupby
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.views.generic import FormView, TemplateView
+
+from multichannel import access
+from multichannel.filtersets import CustomerFilterSet
+from multichannel.forms.customers import CustomerForm, SubscriptionForm, suggested_domain
+from multichannel.models import Channel, Partner, Relationship, RelationshipStatus
+from multichannel.next_steps import action_for, next_step
+from multichannel.roles import Perm
+from multichannel.services import customers as customer_services
+from multichannel.views.lists import FilteredListView, csv_response
+from multichannel.views.mixins import PortalMixin, ServiceFormMixin
+
+CUSTOMERS_CRUMB = ("Customers", reverse_lazy("customers:list"))
+
+
+class CustomerListView(PortalMixin, FilteredListView):
+    permission = Perm.VIEW_CUSTOMERS
+    section = "customers"
+    title = "Customers"
+    template_name = "customers/list.html"
+    filterset_class = CustomerFilterSet
+    sort_fields = {
+        "company": ("company_name",),
+        "domain": ("primary_domain",),
+        "subscriptions": ("subscription_count",),
+        "term_end": ("next_term_end",),
+        "since": ("relationship_since",),
+    }
+    default_sort = "company"
+
+    def base_queryset(self):
+        user = self.request.user
+        return access.customers_for(user).with_summary(user.partner_id, timezone.localdate())
+
+    def get_filterset_kwargs(self):
+        return {"partner_id": self.request.user.partner_id}
+
+    def get_breadcrumbs(self):
+        return [("Customers", None)]
+
+
+class CustomerExportView(CustomerListView):
+    def get(self, request, *args, **kwargs):
+        header = [
+            "Company",
+            "Primary domain",
+            "Tenant ID",
+            "Country",
+            "Primary contact",
+            "Contact email",
+            "Contact phone",
+            "Live subscriptions",
+            "Subscriptions from other channels",
+            "Next term end",
+            "Relationship since",
+        ]
+        rows = (
+            (
+                c.company_name,
+                c.primary_domain,
+                c.tenant_id,
+                c.country.code,
+                c.contact_name,
+                c.contact_email,
+                c.contact_phone,
+                c.subscription_count,
+                "yes" if c.has_other_channels else "no",
+                c.next_term_end or "",
+                c.relationship_since.date() if c.relationship_since else "",
+            )
+            for c in self.get_queryset().iterator(chunk_size=1000)
+        )
+        return csv_response("customers", header, rows)
+
+
+class CustomerCreateView(PortalMixin, ServiceFormMixin, FormView):
+    permission = Perm.ADD_CUSTOMERS
+    section = "customers"
+    title = "Add a customer"
+    template_name = "customers/form.html"
+    form_class = CustomerForm
+
+    def get_breadcrumbs(self):
+        return [CUSTOMERS_CRUMB, ("Add a customer", None)]
+
+    def get_initial(self):
+        return {"country": self.request.user.partner.country}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["cloud"] = self.request.user.partner.get_cloud_display()
+        form = context["form"]
+        company = form["company_name"].value() or ""
+        context["suggested_domain"] = suggested_domain(company)
+        return context
+
+    def form_valid(self, form):
+        try:
+            customer = customer_services.create_customer(by=self.request.user, **form.cleaned_data)
+        except customer_services.DuplicateCustomer as duplicate:
+            form.add_error(duplicate.field, self._duplicate_message(duplicate))
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"{customer} was added, with an active reseller relationship with us.",
+        )
+        return redirect("customers:detail", uuid=customer.uuid)
+
+    def _duplicate_message(self, duplicate):
+        existing = duplicate.existing
+        if access.customers_for(self.request.user).filter(pk=existing.pk).exists():
+            return format_html(
+                '{} <a href="{}">Open {}</a>.',
+                duplicate.message,
+                reverse("customers:detail", args=[existing.uuid]),
+                existing,
+            )
+        return format_html(
+            "{} Request a reseller relationship with it instead of adding it again.",
+            duplicate.message,
+        )
+
+
+class CustomerMixin(PortalMixin):
+    permission = Perm.VIEW_CUSTOMERS
+    section = "customers"
+
+    @cached_property
+    def customer(self):
+        return access.get_customer_for(self.request.user, self.kwargs["uuid"])
+
+    @cached_property
+    def relationship(self):
+        """Our relationship with the customer: the active one, else the latest."""
+        return (
+            Relationship.objects.filter(
+                partner_id=self.request.user.partner_id, customer=self.customer
+            )
+            .select_related("created_by")
+            .order_by("status", "-started_at")  # "active" sorts before "removed"
+            .first()
+        )
+
+    @property
+    def managed(self) -> bool:
+        return bool(self.relationship and self.relationship.status == RelationshipStatus.ACTIVE)
+
+    def get_breadcrumbs(self):
+        return [
+            CUSTOMERS_CRUMB,
+            (str(self.customer), reverse("customers:detail", args=[self.customer.uuid])),
+        ]
+
+
+def _channel_group(subscription, partner_id) -> tuple[int, str]:
+    if subscription.channel == Channel.CSP:
+        if subscription.partner_of_record_id == partner_id:
+            return (0, "Bought from us")
+        return (6, "From other CSP partners")
+    order = [Channel.DIRECT, Channel.ADVISOR, Channel.OPEN, Channel.EA, Channel.THIRD_PARTY]
+    return (1 + order.index(subscription.channel), subscription.get_channel_display())
+
+
+class CustomerDetailView(CustomerMixin, TemplateView):
+    template_name = "customers/detail.html"
+
+    def get_title(self):
+        return str(self.customer)
+
+    def get_breadcrumbs(self):
+        return [CUSTOMERS_CRUMB, (str(self.customer), None)]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user, customer = self.request.user, self.customer
+        today = timezone.localdate()
+        partner_id = user.partner_id
+        groups = []
+        if self.managed:
+            subscriptions = sorted(
+                customer.subscriptions.select_related("partner_of_record"),
+                key=lambda s: (_channel_group(s, partner_id), s.offer_name, s.pk),
+            )
+            for (_, label), members in groupby(
+                subscriptions, key=lambda s: _channel_group(s, partner_id)
+            ):
+                rows = []
+                for subscription in members:
+                    step = next_step(
+                        subscription, partner_id=partner_id, relationship_active=True, today=today
+                    )
+                    rows.append((subscription, step, action_for(step, subscription)))
+                groups.append((label, rows))
+        context.update(
+            customer=customer,
+            relationship=self.relationship,
+            managed=self.managed,
+            other_partners=list(
+                Partner.objects.filter(
+                    relationships__customer=customer,
+                    relationships__status=RelationshipStatus.ACTIVE,
+                )
+                .exclude(pk=partner_id)
+                .order_by("name")
+                .values_list("name", flat=True)
+                .distinct()
+            ),
+            subscription_groups=groups,
+            subscription_total=sum(len(rows) for _, rows in groups),
+            enter_subscription=access.can_enter_subscription(user, customer, managed=self.managed),
+        )
+        return context
+
+
+class SubscriptionCreateView(CustomerMixin, ServiceFormMixin, FormView):
+    permission = Perm.ADD_SUBSCRIPTIONS
+    template_name = "subscriptions/form.html"
+    form_class = SubscriptionForm
+
+    def get_title(self):
+        return f"Enter a subscription {self.customer} bought elsewhere"
+
+    def get_breadcrumbs(self):
+        return [*super().get_breadcrumbs(), ("Enter a subscription", None)]
+
+    @cached_property
+    def check(self):
+        return access.can_enter_subscription(self.request.user, self.customer, managed=self.managed)
+
+    def get(self, request, *args, **kwargs):
+        self.check.enforce_role()
+        return super().get(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "customer": self.customer,
+            "partner": self.request.user.partner,
+        }
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "customer": self.customer,
+            "check": self.check,
+        }
+
+    def perform(self, form):
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        subscription = customer_services.enter_subscription(
+            by=self.request.user, customer=self.customer, **fields
+        )
+        messages.success(self.request, f"{subscription.offer_name} was recorded.")
+        return redirect("subscriptions:detail", uuid=subscription.uuid)

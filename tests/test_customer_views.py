@@ -1,0 +1,477 @@
+"""Customers and subscriptions as a partner employee meets them in the pages."""
+
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+
+from multichannel.models import (
+    Action,
+    AuditEntry,
+    BillingType,
+    Channel,
+    CommerceType,
+    Customer,
+    Relationship,
+    RelationshipStatus,
+    Subscription,
+    SubscriptionStatus,
+    Term,
+)
+from multichannel.services.customers import create_customer
+from multichannel.services.permissions import refresh_customer_access
+
+TODAY = date.today()
+
+
+def add_customer(by, name="Northwind Traders", domain=None, **extra) -> Customer:
+    return create_customer(
+        by=by,
+        company_name=name,
+        primary_domain=domain or f"{name.lower().replace(' ', '')}.onmicrosoft.com",
+        country="US",
+        contact_name="Nancy Davolio",
+        contact_email="nancy@northwind.example",
+        **extra,
+    )
+
+
+def add_subscription(customer, **fields) -> Subscription:
+    values = {
+        "offer_name": "Microsoft 365 E3",
+        "offer_id": "CFQ7TTC0LFLX",
+        "billing_type": BillingType.LICENSE,
+        "channel": Channel.DIRECT,
+        "external_id": uuid.uuid4(),
+        "quantity": 10,
+        "term": Term.ANNUAL,
+        "term_start": TODAY - timedelta(days=100),
+        "term_end": TODAY + timedelta(days=265),
+    }
+    values.update(fields)
+    if values["billing_type"] == BillingType.USAGE:
+        values.update(quantity=None, term="", term_start=None, term_end=None)
+    return Subscription.objects.create(customer=customer, **values)
+
+
+def share(customer, partner):
+    Relationship.objects.create(
+        partner=partner, customer=customer, status=RelationshipStatus.ACTIVE
+    )
+    refresh_customer_access(customer, partner)
+
+
+def names(response):
+    return [c.company_name for c in response.context["page_obj"]]
+
+
+# --- The customer list ----------------------------------------------------------------------
+
+
+def test_the_list_shows_only_customers_we_have_a_relationship_with(
+    as_sales_agent, global_admin, other_partner_admin
+):
+    add_customer(global_admin, "Northwind Traders")
+    add_customer(other_partner_admin, "Wide World Importers")
+
+    assert names(as_sales_agent.get(reverse("customers:list"))) == ["Northwind Traders"]
+
+
+def test_search_by_company_domain_or_tenant_id(as_sales_agent, global_admin):
+    northwind = add_customer(global_admin, "Northwind Traders")
+    add_customer(global_admin, "Adventure Works", domain="adatum.onmicrosoft.com")
+    url = reverse("customers:list")
+
+    assert names(as_sales_agent.get(url, {"q": "northwind"})) == ["Northwind Traders"]
+    assert names(as_sales_agent.get(url, {"q": "ADATUM"})) == ["Adventure Works"]
+    assert names(as_sales_agent.get(url, {"q": str(northwind.tenant_id)})) == ["Northwind Traders"]
+    page = as_sales_agent.get(url, {"q": "nothing-like-it"}).content.decode()
+    assert "No customer matches these filters." in page
+
+
+def test_filters_for_other_channels_terms_ending_and_other_partners(
+    as_sales_agent, global_admin, other_partner
+):
+    ours_only = add_customer(global_admin, "Contoso Pharmaceuticals")
+    add_subscription(
+        ours_only,
+        channel=Channel.CSP,
+        partner_of_record=global_admin.partner,
+        term_end=TODAY + timedelta(days=200),
+    )
+    mixed = add_customer(global_admin, "Fourth Coffee")
+    add_subscription(mixed, channel=Channel.EA, term_end=TODAY + timedelta(days=45))
+    share(mixed, other_partner)
+    url = reverse("customers:list")
+
+    assert names(as_sales_agent.get(url, {"other_channels": "yes"})) == ["Fourth Coffee"]
+    assert names(as_sales_agent.get(url, {"other_channels": "no"})) == ["Contoso Pharmaceuticals"]
+    assert names(as_sales_agent.get(url, {"term_ends": "30"})) == []
+    assert names(as_sales_agent.get(url, {"term_ends": "60"})) == ["Fourth Coffee"]
+    assert names(as_sales_agent.get(url, {"relationship": "multi_partner"})) == ["Fourth Coffee"]
+
+
+def test_columns_sort_both_ways(as_sales_agent, global_admin):
+    for name in ("Bravo", "Alpha", "Charlie"):
+        add_customer(global_admin, name)
+    url = reverse("customers:list")
+    assert names(as_sales_agent.get(url, {"sort": "company"})) == ["Alpha", "Bravo", "Charlie"]
+    assert names(as_sales_agent.get(url, {"sort": "-company"})) == ["Charlie", "Bravo", "Alpha"]
+
+
+def test_an_empty_list_points_to_adding_a_customer(as_sales_agent):
+    page = as_sales_agent.get(reverse("customers:list")).content.decode()
+    assert "No customers yet." in page
+    assert reverse("customers:create") in page
+
+
+def test_the_csv_export_holds_the_filtered_customers(as_sales_agent, global_admin):
+    add_customer(global_admin, "Northwind Traders")
+    add_customer(global_admin, "Adventure Works")
+    response = as_sales_agent.get(reverse("customers:export"), {"q": "north"})
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    lines = body.strip().splitlines()
+    assert lines[0].startswith("Company,Primary domain,Tenant ID")
+    assert len(lines) == 2 and lines[1].startswith("Northwind Traders,")
+
+
+@pytest.mark.parametrize("count", [5, 60])
+def test_the_list_costs_the_same_queries_whatever_the_page_size(
+    as_sales_agent, global_admin, count, django_assert_max_num_queries
+):
+    for index in range(count):
+        customer = add_customer(global_admin, f"Customer {index:03}")
+        add_subscription(customer)
+    as_sales_agent.get(reverse("customers:list"))
+    with django_assert_max_num_queries(8):
+        response = as_sales_agent.get(reverse("customers:list"), {"sort": "-term_end"})
+    assert response.status_code == 200
+
+
+# --- The customer page ----------------------------------------------------------------------
+
+
+def test_the_customer_page_groups_subscriptions_by_channel_with_their_next_steps(
+    as_sales_agent, global_admin, other_partner
+):
+    customer = add_customer(global_admin)
+    add_subscription(
+        customer, channel=Channel.CSP, partner_of_record=global_admin.partner, offer_name="Ours"
+    )
+    add_subscription(
+        customer, channel=Channel.DIRECT, term_end=date(2027, 3, 31), offer_name="Seats"
+    )
+    add_subscription(
+        customer, channel=Channel.EA, billing_type=BillingType.USAGE, offer_name="Azure EA"
+    )
+    add_subscription(
+        customer,
+        channel=Channel.CSP,
+        partner_of_record=other_partner,
+        billing_type=BillingType.USAGE,
+        offer_name="Azure elsewhere",
+    )
+    share(customer, other_partner)
+
+    response = as_sales_agent.get(reverse("customers:detail", args=[customer.uuid]))
+    page = response.content.decode()
+
+    labels = [label for label, _ in response.context["subscription_groups"]]
+    assert labels == [
+        "Bought from us",
+        "Direct from Microsoft",
+        "Enterprise Agreement",
+        "From other CSP partners",
+    ]
+    assert "Managed by us" in page
+    assert "Can move to us after 2027-03-31 (term end) — plan it" in page
+    assert "Onboard to Azure under our partner" in page
+    assert "Switch to our partner" in page
+    assert "Fabrikam Partners" in page  # the other partner, by name
+    assert "Not needed: we created this tenant" in page
+
+
+@pytest.mark.parametrize("count", [5, 120])
+def test_the_customer_page_costs_the_same_queries_however_many_subscriptions(
+    as_sales_agent, global_admin, count, django_assert_max_num_queries
+):
+    customer = add_customer(global_admin)
+    for _ in range(count):
+        add_subscription(customer)
+    as_sales_agent.get(reverse("customers:detail", args=[customer.uuid]))
+    with django_assert_max_num_queries(10):
+        response = as_sales_agent.get(reverse("customers:detail", args=[customer.uuid]))
+    assert response.context["subscription_total"] == count
+
+
+# --- Adding a customer ----------------------------------------------------------------------
+
+
+def customer_form(**overrides):
+    data = {
+        "company_name": "Tailwind Toys",
+        "primary_domain": "TailwindToys.onmicrosoft.com",
+        "tenant_id": "",
+        "country": "GB",
+        "contact_name": "Terry Adams",
+        "contact_email": "terry@tailwindtoys.example",
+        "contact_phone": "+44 20 7946 0000",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_adding_a_customer_starts_an_active_relationship(as_sales_agent, sales_agent, partner):
+    response = as_sales_agent.post(reverse("customers:create"), customer_form())
+
+    customer = Customer.objects.get()
+    assert response["Location"] == reverse("customers:detail", args=[customer.uuid])
+    assert customer.primary_domain == "tailwindtoys.onmicrosoft.com"
+    assert customer.tenant_id is not None
+    assert customer.cloud == partner.cloud
+    relationship = Relationship.objects.get(customer=customer)
+    assert (relationship.partner, relationship.status) == (partner, RelationshipStatus.ACTIVE)
+    entry = AuditEntry.objects.get(action=Action.CUSTOMER_CREATED)
+    assert (entry.actor, entry.customer) == (sales_agent, customer)
+
+
+def test_a_known_domain_points_to_the_existing_customer_and_writes_nothing(
+    as_sales_agent, global_admin, other_partner_admin
+):
+    mine = add_customer(global_admin, "Northwind Traders")
+    add_customer(other_partner_admin, "Wide World Importers")
+    before = (Customer.objects.count(), AuditEntry.objects.count())
+
+    seen = as_sales_agent.post(
+        reverse("customers:create"),
+        customer_form(primary_domain="NorthwindTraders.onmicrosoft.com"),
+    )
+    unseen = as_sales_agent.post(
+        reverse("customers:create"),
+        customer_form(primary_domain="wideworldimporters.onmicrosoft.com"),
+    )
+
+    assert reverse("customers:detail", args=[mine.uuid]) in seen.content.decode()
+    assert "Request a reseller relationship with it instead" in unseen.content.decode()
+    assert "Wide World Importers" not in unseen.content.decode()  # another partner's customer
+    assert seen.context["form"]["company_name"].value() == "Tailwind Toys"
+    assert (Customer.objects.count(), AuditEntry.objects.count()) == before
+
+
+def test_a_known_tenant_id_is_refused_too(as_sales_agent, global_admin):
+    existing = add_customer(global_admin)
+    response = as_sales_agent.post(
+        reverse("customers:create"), customer_form(tenant_id=str(existing.tenant_id))
+    )
+    assert "A customer tenant with this tenant ID is already in the portal" in str(
+        response.context["form"].errors
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("primary_domain", "not a domain", "Enter a domain such as contoso.com."),
+        ("primary_domain", "localhost", "Enter a domain such as contoso.com."),
+        ("tenant_id", "1234", "Enter a valid UUID."),
+        ("contact_email", "terry@", "Enter a valid email address."),
+        ("contact_phone", "call me", "Enter a phone number"),
+        ("country", "XX", "Select a valid choice."),
+        ("company_name", "", "This field is required."),
+    ],
+)
+def test_bad_customer_input_is_explained_beside_the_field(as_sales_agent, field, value, message):
+    response = as_sales_agent.post(reverse("customers:create"), customer_form(**{field: value}))
+    assert response.status_code == 200
+    assert any(message in error for error in response.context["form"].errors[field])
+    assert not Customer.objects.exists()
+
+
+# --- Entering a subscription bought elsewhere ----------------------------------------------
+
+
+def subscription_form(**overrides):
+    data = {
+        "channel": Channel.DIRECT,
+        "partner_of_record": "",
+        "billing_type": BillingType.LICENSE,
+        "offer_name": "Microsoft 365 Business Premium",
+        "offer_id": "CFQ7TTC0LCHC",
+        "external_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+        "quantity": "25",
+        "term": Term.ANNUAL,
+        "term_start": "2026-04-01",
+        "term_end": "2027-03-31",
+        "auto_renew": "on",
+        "status": SubscriptionStatus.ACTIVE,
+        "commerce_type": CommerceType.NEW_COMMERCE,
+    }
+    data.update(overrides)
+    return data
+
+
+def test_entering_a_subscription_bought_elsewhere(as_sales_agent, global_admin):
+    customer = add_customer(global_admin)
+    response = as_sales_agent.post(
+        reverse("customers:enter-subscription", args=[customer.uuid]), subscription_form()
+    )
+    subscription = Subscription.objects.get()
+    assert response["Location"] == reverse("subscriptions:detail", args=[subscription.uuid])
+    assert (subscription.quantity, subscription.source) == (25, "entered")
+    detail = as_sales_agent.get(response["Location"]).content.decode()
+    assert "Can move to us after 2027-03-31 (term end) — plan it" in detail
+    assert "Subscription entered by hand" in detail  # its history
+
+
+def test_a_usage_based_subscription_drops_the_fields_that_do_not_apply(
+    as_sales_agent, global_admin
+):
+    customer = add_customer(global_admin)
+    as_sales_agent.post(
+        reverse("customers:enter-subscription", args=[customer.uuid]),
+        subscription_form(
+            billing_type=BillingType.USAGE, channel=Channel.EA, offer_name="Azure plan"
+        ),
+    )
+    subscription = Subscription.objects.get()
+    assert (subscription.quantity, subscription.term, subscription.term_end) == (None, "", None)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"quantity": ""}, "quantity", "License-based subscriptions have seats"),
+        ({"term_end": "2026-03-31"}, "term_end", "The term must end after it starts."),
+        ({"external_id": "not-a-guid"}, "external_id", "Enter a valid UUID."),
+        ({"channel": Channel.CSP}, "partner_of_record", "Choose the CSP partner that holds it."),
+        ({"term_start": ""}, "term_start", "License-based subscriptions need their term start."),
+    ],
+)
+def test_bad_subscription_input_is_explained_beside_the_field(
+    as_sales_agent, global_admin, overrides, field, message
+):
+    customer = add_customer(global_admin)
+    response = as_sales_agent.post(
+        reverse("customers:enter-subscription", args=[customer.uuid]),
+        subscription_form(**overrides),
+    )
+    assert response.status_code == 200
+    assert any(message in error for error in response.context["form"].errors[field])
+    assert response.context["form"]["offer_name"].value() == "Microsoft 365 Business Premium"
+    assert not Subscription.objects.exists()
+
+
+def test_the_same_subscription_id_twice_for_one_customer_is_refused(as_sales_agent, global_admin):
+    customer = add_customer(global_admin)
+    url = reverse("customers:enter-subscription", args=[customer.uuid])
+    as_sales_agent.post(url, subscription_form())
+    again = as_sales_agent.post(url, subscription_form())
+    assert again.context["form"].errors["external_id"] == [
+        "This customer already has a subscription with this ID."
+    ]
+    assert Subscription.objects.count() == 1
+
+
+def test_the_holder_of_a_csp_subscription_is_another_partner_of_our_cloud(
+    as_sales_agent, global_admin, partner, other_partner
+):
+    from tests.factories import PartnerFactory
+
+    PartnerFactory(name="Gov Partner", cloud="us_government")
+    customer = add_customer(global_admin)
+    form = as_sales_agent.get(
+        reverse("customers:enter-subscription", args=[customer.uuid])
+    ).context["form"]
+    assert list(form.fields["partner_of_record"].queryset) == [other_partner]
+
+
+# --- Acting on a subscription we hold -------------------------------------------------------
+
+
+@pytest.fixture
+def held(global_admin):
+    customer = add_customer(global_admin)
+    return add_subscription(
+        customer,
+        channel=Channel.CSP,
+        partner_of_record=global_admin.partner,
+        term_start=TODAY - timedelta(days=2),
+        term_end=TODAY + timedelta(days=363),
+        auto_renew=True,
+    )
+
+
+def test_cancelling_within_seven_days_asks_then_cancels(as_sales_agent, held):
+    url = reverse("subscriptions:cancel", args=[held.uuid])
+    assert "This cannot be undone." in as_sales_agent.get(url).content.decode()
+    assert Subscription.objects.get(pk=held.pk).status == SubscriptionStatus.ACTIVE
+
+    response = as_sales_agent.post(url, follow=True)
+
+    assert "has been cancelled" in response.content.decode()
+    assert Subscription.objects.get(pk=held.pk).status == SubscriptionStatus.CANCELLED
+    assert (
+        AuditEntry.objects.filter(
+            action=Action.SUBSCRIPTION_CANCELLED, customer=held.customer
+        ).count()
+        == 1
+    )
+
+
+def test_outside_the_window_the_page_explains_and_offers_turning_off_auto_renew(
+    as_sales_agent, held
+):
+    Subscription.objects.filter(pk=held.pk).update(term_start=TODAY - timedelta(days=8))
+
+    page = as_sales_agent.get(reverse("subscriptions:cancel", args=[held.uuid])).content.decode()
+    assert "can be cancelled only within 7 days" in page
+    assert "Turn off auto-renew instead" in page
+
+    as_sales_agent.post(reverse("subscriptions:cancel", args=[held.uuid]))
+    assert Subscription.objects.get(pk=held.pk).status == SubscriptionStatus.ACTIVE
+
+    as_sales_agent.post(reverse("subscriptions:auto-renew", args=[held.uuid]))
+    assert Subscription.objects.get(pk=held.pk).auto_renew is False
+
+
+def test_changing_seats_shows_the_change_before_making_it(as_sales_agent, held):
+    url = reverse("subscriptions:seats", args=[held.uuid])
+    review = as_sales_agent.post(url, {"quantity": "15"})
+    assert (
+        "Change from <strong>10</strong> to <strong>15</strong> seats?" in review.content.decode()
+    )
+    assert Subscription.objects.get(pk=held.pk).quantity == 10
+
+    as_sales_agent.post(url, {"quantity": "15", "confirmed": "yes"})
+    assert Subscription.objects.get(pk=held.pk).quantity == 15
+
+    zero = as_sales_agent.post(url, {"quantity": "0"})
+    assert "Ensure this value is greater than or equal to 1." in str(zero.context["form"].errors)
+
+
+def test_suspending_and_reactivating(as_sales_agent, held):
+    as_sales_agent.post(reverse("subscriptions:suspend", args=[held.uuid]))
+    assert Subscription.objects.get(pk=held.pk).status == SubscriptionStatus.SUSPENDED
+    as_sales_agent.post(reverse("subscriptions:reactivate", args=[held.uuid]))
+    assert Subscription.objects.get(pk=held.pk).status == SubscriptionStatus.ACTIVE
+
+
+def test_a_subscription_held_elsewhere_offers_no_actions_and_refuses_them(
+    as_sales_agent, global_admin
+):
+    customer = add_customer(global_admin)
+    direct = add_subscription(customer, channel=Channel.DIRECT)
+
+    page = as_sales_agent.get(reverse("subscriptions:detail", args=[direct.uuid])).content.decode()
+    assert "Cancel subscription" not in page
+
+    response = as_sales_agent.post(reverse("subscriptions:cancel", args=[direct.uuid]), follow=True)
+    assert "Only the partner of record changes it" in response.content.decode()
+    assert Subscription.objects.get(pk=direct.pk).status == SubscriptionStatus.ACTIVE
+
+
+def test_the_dashboard_counts_subscriptions_by_channel(as_sales_agent, held):
+    add_subscription(held.customer, channel=Channel.EA, billing_type=BillingType.USAGE)
+    rows = {row.label: row for row in as_sales_agent.get(reverse("home")).context["channel_rows"]}
+    assert (rows["Bought from us"].license, rows["Enterprise Agreement"].usage) == (1, 1)
