@@ -146,7 +146,15 @@ def _ending_within(queryset, days: str, prefix: str = ""):
     )
 
 
-class CustomerFilterSet(django_filters.FilterSet):
+class PartnerFilterSet(django_filters.FilterSet):
+    """Filters that need to know whose list it is (what "ours" means)."""
+
+    def __init__(self, *args, partner_id, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.partner_id = partner_id
+
+
+class CustomerFilterSet(PartnerFilterSet):
     q = django_filters.CharFilter(
         method="search",
         label="Search",
@@ -175,10 +183,6 @@ class CustomerFilterSet(django_filters.FilterSet):
     class Meta:
         model = Customer
         fields = []
-
-    def __init__(self, *args, partner_id, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.partner_id = partner_id
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -221,7 +225,7 @@ class CustomerFilterSet(django_filters.FilterSet):
         )
 
 
-class SubscriptionFilterSet(django_filters.FilterSet):
+class SubscriptionFilterSet(PartnerFilterSet):
     q = django_filters.CharFilter(
         method="search",
         label="Search",
@@ -255,10 +259,6 @@ class SubscriptionFilterSet(django_filters.FilterSet):
     class Meta:
         model = Subscription
         fields = []
-
-    def __init__(self, *args, partner_id, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.partner_id = partner_id
 
     def search(self, queryset, name, value):
         value = value.strip()

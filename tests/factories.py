@@ -123,3 +123,31 @@ def make_managed_customer(partner, **kwargs) -> Customer:
     )
     refresh_customer_access(customer, partner)
     return customer
+
+
+def bulk_managed_customers(partner, count: int, subscriptions_each: int = 1) -> list[Customer]:
+    """Many managed customers at once (bulk inserts), for tests that measure list pages."""
+    from django.contrib.auth.models import Permission
+
+    from multichannel.models import CustomerGroupObjectPermission
+    from multichannel.services.permissions import customer_groups
+
+    customers = Customer.objects.bulk_create(CustomerFactory.build() for _ in range(count))
+    customers = list(Customer.objects.filter(uuid__in=[c.uuid for c in customers]))
+    Relationship.objects.bulk_create(
+        Relationship(partner=partner, customer=c, status=RelationshipStatus.ACTIVE)
+        for c in customers
+    )
+    permissions = Permission.objects.filter(
+        content_type__app_label="multichannel", codename__in=["view_customer", "change_customer"]
+    )
+    CustomerGroupObjectPermission.objects.bulk_create(
+        CustomerGroupObjectPermission(content_object=c, group=g, permission=p)
+        for c in customers
+        for g in customer_groups(partner)
+        for p in permissions
+    )
+    Subscription.objects.bulk_create(
+        SubscriptionFactory.build(customer=c) for c in customers for _ in range(subscriptions_each)
+    )
+    return customers

@@ -356,7 +356,7 @@ def test_the_list_shows_only_this_partners_users_with_search_and_filters(
     assert names(as_user_admin.get(url, {"role": "global_admin"})) == ["Avery Adams"]
     assert names(as_user_admin.get(url, {"status": "inactive"})) == []
     assert names(as_user_admin.get(url, {"sort": "-name"}))[0] == "Dana Diaz"
-    assert "No user matches" in as_user_admin.get(url, {"q": "zzz"}).content.decode()
+    assert "No users match" in as_user_admin.get(url, {"q": "zzz"}).content.decode()
 
 
 def test_the_users_csv_holds_the_filtered_list(as_global_admin, sales_agent, other_partner_admin):

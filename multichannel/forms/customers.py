@@ -10,6 +10,7 @@ from multichannel.models import (
     Partner,
     Subscription,
     SubscriptionStatus,
+    Term,
 )
 
 _PHONE = re.compile(r"^\+?[0-9 ()./-]{6,30}$")
@@ -110,6 +111,10 @@ class SubscriptionForm(forms.ModelForm):
         )
         self.fields["partner_of_record"].empty_label = "—"
         self.fields["status"].choices = SubscriptionStatus.choices
+        self.fields["channel"].choices = [("", "Choose where it was bought"), *Channel.choices]
+        self.fields["billing_type"].choices = BillingType.choices
+        self.fields["billing_type"].initial = BillingType.LICENSE
+        self.fields["term"].choices = [("", "Choose the term"), *Term.choices]
         self.fields["term"].required = False
         for name in ("partner_of_record",):
             self.fields[name].widget.attrs["data-show-when"] = f"channel={Channel.CSP}"

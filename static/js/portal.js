@@ -51,7 +51,8 @@
     document.querySelectorAll("[data-show-when]").forEach(function (field) {
       var rule = field.getAttribute("data-show-when").split("=");
       var control = document.querySelector('[data-controls="' + rule[0] + '"]');
-      var wrapper = field.closest(".mb-3") || field.parentElement;
+      var wrapper =
+        field.tagName === "FIELDSET" ? field : field.closest(".mb-3") || field.parentElement;
       if (!control || !wrapper) {
         return;
       }
