@@ -21,6 +21,8 @@ from multichannel.models import (
     CommerceType,
     Customer,
     CustomerGroupObjectPermission,
+    RelationshipRequest,
+    RequestStatus,
     Subscription,
     SubscriptionStatus,
     User,
@@ -358,6 +360,57 @@ def seat_decrease_allowed(subscription: Subscription, today) -> bool:
     )
 
 
+# --- Relationship requests ---------------------------------------------------------------------
+
+
+def requests_for(viewer) -> QuerySet[RelationshipRequest]:
+    require(viewer, Perm.VIEW_REQUESTS)
+    return RelationshipRequest.objects.filter(partner_id=viewer.partner_id)
+
+
+def get_request_for(viewer, request_uuid) -> RelationshipRequest:
+    return get_object_or_404(
+        requests_for(viewer).select_related("customer", "created_by", "partner"), uuid=request_uuid
+    )
+
+
+def _pending(invitation: RelationshipRequest) -> Check:
+    status = invitation.effective()
+    if status != RequestStatus.PENDING:
+        return Check(False, f"It is {RequestStatus(status).label.lower()}.")
+    return ALLOWED
+
+
+def can_send_request(viewer, invitation: RelationshipRequest) -> Check:
+    if not has(viewer, Perm.CHANGE_REQUESTS):
+        return _missing(Perm.CHANGE_REQUESTS)
+    return _pending(invitation)
+
+
+def can_revoke_request(viewer, invitation: RelationshipRequest) -> Check:
+    return can_send_request(viewer, invitation)
+
+
+def can_remove_relationship(viewer, customer: Customer, *, managed: bool, held=None) -> Check:
+    """Rule 8. `held`: the live subscriptions we hold for the customer, if already fetched."""
+    if not has(viewer, Perm.REMOVE_RELATIONSHIPS):
+        return _missing(Perm.REMOVE_RELATIONSHIPS)
+    if not managed:
+        return Check(False, "There is no active reseller relationship to remove.")
+    if held is None:
+        held = list(
+            Subscription.objects.live().held_by(viewer.partner_id).filter(customer=customer)
+        )
+    if held:
+        names = ", ".join(sorted(s.offer_name for s in held))
+        return Check(
+            False,
+            "The relationship can be removed once we hold no live subscription for this "
+            f"customer: cancel or transfer {names} first.",
+        )
+    return ALLOWED
+
+
 # --- Activity log -------------------------------------------------------------------------------
 
 USER_MANAGEMENT_CATEGORIES = (Category.USERS, Category.AUTH)
@@ -416,6 +469,13 @@ NAVIGATION: tuple[NavItem, ...] = (
         Perm.VIEW_SUBSCRIPTIONS,
         section="subscriptions",
     ),
+    NavItem(
+        "Relationship requests",
+        "relationships:list",
+        "envelope-paper",
+        Perm.VIEW_REQUESTS,
+        section="relationships",
+    ),
     NavItem("Users", "users:list", "people", Perm.VIEW_USERS, section="users"),
     NavItem(
         "Activity log", "activity:list", "journal-text", Perm.VIEW_ACTIVITY, section="activity"
@@ -440,6 +500,9 @@ CAPABILITIES = {
     "add_customers": Perm.ADD_CUSTOMERS,
     "view_subscriptions": Perm.VIEW_SUBSCRIPTIONS,
     "add_subscriptions": Perm.ADD_SUBSCRIPTIONS,
+    "view_requests": Perm.VIEW_REQUESTS,
+    "add_requests": Perm.ADD_REQUESTS,
+    "remove_relationships": Perm.REMOVE_RELATIONSHIPS,
 }
 
 

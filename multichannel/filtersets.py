@@ -16,7 +16,9 @@ from multichannel.models import (
     Channel,
     Customer,
     Relationship,
+    RelationshipRequest,
     RelationshipStatus,
+    RequestStatus,
     Subscription,
     SubscriptionStatus,
     Term,
@@ -284,3 +286,41 @@ class SubscriptionFilterSet(PartnerFilterSet):
 
     def with_term_ending(self, queryset, name, value):
         return _ending_within(queryset, value)
+
+
+class RequestFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="search",
+        label="Search",
+        widget=forms.SearchInput(attrs={"placeholder": "Company, domain or contact"}),
+    )
+    status = django_filters.ChoiceFilter(
+        label="Status",
+        choices=RequestStatus.choices,
+        method="with_status",
+        empty_label="Any status",
+    )
+    created_by = django_filters.ModelChoiceFilter(
+        label="Created by", queryset=User.objects.none(), empty_label="Anyone", to_field_name="uuid"
+    )
+
+    class Meta:
+        model = RelationshipRequest
+        fields = []
+
+    def __init__(self, *args, partner_id, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["created_by"].queryset = User.objects.filter(partner_id=partner_id)
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(company_name__icontains=value)
+            | Q(domain__icontains=value.lower())
+            | Q(contact_email__icontains=value.lower())
+        )
+
+    def with_status(self, queryset, name, value):
+        return queryset.filter(effective_status=value)

@@ -124,4 +124,7 @@ def action_for(step: NextStep, subscription: Subscription) -> StepAction | None:
     """The flow that carries the step out, where there is one."""
     if step.kind == Kind.MANAGED:
         return StepAction("Manage", reverse("subscriptions:detail", args=[subscription.uuid]))
+    if step.kind == Kind.REQUEST_RELATIONSHIP:
+        url = reverse("relationships:new") + f"?customer={subscription.customer.uuid}"
+        return StepAction("Request a reseller relationship", url)
     return None

@@ -37,3 +37,48 @@ def send_set_password_link(user_pk: int, base_url: str | None = None) -> None:
         from_email=None,
         recipient_list=[user.email],
     )
+
+
+def send_invitation(request_pk: int, base_url: str | None = None) -> None:
+    """The invitation email: the partner's editable text, then the link and what it grants,
+    which the partner cannot edit."""
+    from multichannel.models import RelationshipRequest
+    from multichannel.services.relationships import invitation_url
+
+    invitation = RelationshipRequest.objects.select_related("partner", "customer").get(
+        pk=request_pk
+    )
+    context = {
+        "invitation": invitation,
+        "partner": invitation.partner,
+        "url": invitation_url(invitation, base_url),
+    }
+    send_mail(
+        subject=f"{invitation.partner.name} invites {invitation.company_name} to a reseller "
+        "relationship",
+        message=render_to_string("emails/invitation.txt", context),
+        from_email=None,
+        recipient_list=[invitation.contact_email],
+    )
+
+
+def send_invitation_answer(request_pk: int, base_url: str | None = None) -> None:
+    """Tell the partner employee who made the request what the customer answered."""
+    from django.urls import reverse
+
+    from multichannel.models import RelationshipRequest
+
+    invitation = RelationshipRequest.objects.select_related("created_by", "customer").get(
+        pk=request_pk
+    )
+    context = {
+        "invitation": invitation,
+        "url": absolute_url(reverse("relationships:detail", args=[invitation.uuid]), base_url),
+    }
+    send_mail(
+        subject=f"{invitation.company_name} {invitation.get_status_display().lower()} your "
+        "reseller relationship request",
+        message=render_to_string("emails/invitation_answered.txt", context),
+        from_email=None,
+        recipient_list=[invitation.created_by.email],
+    )

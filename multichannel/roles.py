@@ -29,6 +29,10 @@ class Perm:
     VIEW_SUBSCRIPTIONS = "multichannel.view_subscription"
     ADD_SUBSCRIPTIONS = "multichannel.add_subscription"
     CHANGE_SUBSCRIPTIONS = "multichannel.change_subscription"
+    VIEW_REQUESTS = "multichannel.view_relationshiprequest"
+    ADD_REQUESTS = "multichannel.add_relationshiprequest"
+    CHANGE_REQUESTS = "multichannel.change_relationshiprequest"
+    REMOVE_RELATIONSHIPS = "multichannel.remove_relationship"
 
 
 _USER_MANAGEMENT = frozenset(
@@ -42,13 +46,16 @@ _SALES = frozenset(
         Perm.VIEW_SUBSCRIPTIONS,
         Perm.ADD_SUBSCRIPTIONS,
         Perm.CHANGE_SUBSCRIPTIONS,
+        Perm.VIEW_REQUESTS,
+        Perm.ADD_REQUESTS,
+        Perm.CHANGE_REQUESTS,
     }
 )
 
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.GLOBAL_ADMIN: _USER_MANAGEMENT
     | _SALES
-    | {Perm.MANAGE_GLOBAL_ADMINS, Perm.VIEW_ALL_ACTIVITY},
+    | {Perm.MANAGE_GLOBAL_ADMINS, Perm.VIEW_ALL_ACTIVITY, Perm.REMOVE_RELATIONSHIPS},
     Role.USER_MANAGEMENT_ADMIN: _USER_MANAGEMENT,
     Role.SALES_AGENT: _SALES,
 }

@@ -1,6 +1,15 @@
 from django.urls import include, path
 
-from multichannel.views import activity, auth, customers, home, subscriptions, users
+from multichannel.views import (
+    activity,
+    auth,
+    customers,
+    home,
+    invitations,
+    relationships,
+    subscriptions,
+    users,
+)
 
 users_patterns = (
     [
@@ -47,8 +56,26 @@ customers_patterns = (
             customers.SubscriptionCreateView.as_view(),
             name="enter-subscription",
         ),
+        path(
+            "<uuid:uuid>/remove-relationship/",
+            relationships.RemoveRelationshipView.as_view(),
+            name="remove-relationship",
+        ),
     ],
     "customers",
+)
+
+relationships_patterns = (
+    [
+        path("", relationships.RequestListView.as_view(), name="list"),
+        path("new/", relationships.RequestCustomerStep.as_view(), name="new"),
+        path("new/roles/", relationships.RequestRolesStep.as_view(), name="new-roles"),
+        path("new/review/", relationships.RequestReviewStep.as_view(), name="new-review"),
+        path("<uuid:uuid>/", relationships.RequestDetailView.as_view(), name="detail"),
+        path("<uuid:uuid>/send/", relationships.RequestSendView.as_view(), name="send"),
+        path("<uuid:uuid>/revoke/", relationships.RequestRevokeView.as_view(), name="revoke"),
+    ],
+    "relationships",
 )
 
 subscriptions_patterns = (
@@ -85,5 +112,10 @@ urlpatterns = [
     path("users/", include(users_patterns)),
     path("customers/", include(customers_patterns)),
     path("subscriptions/", include(subscriptions_patterns)),
+    path("relationship-requests/", include(relationships_patterns)),
+    path(
+        "invitations/<str:token>/", invitations.InvitationLinkView.as_view(), name="invitation-link"
+    ),
+    path("invitation/", invitations.InvitationView.as_view(), name="invitation"),
     path("activity/", include(activity_patterns)),
 ]

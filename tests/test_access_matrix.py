@@ -21,6 +21,7 @@ class Row:
     sales_agent: int
     other_partner_admin: int
     kwargs: str = ""  # which object the URL is about
+    public: bool = False  # a 302 for anonymous is not a sign-in redirect
 
 
 def _same(code: int, kwargs: str = "") -> Row:
@@ -34,6 +35,9 @@ ACTIVITY = Row(LOGIN, OK, OK, FORBIDDEN, OK)
 SALES = Row(LOGIN, OK, FORBIDDEN, OK, OK)
 CUSTOMER_OBJECT = Row(LOGIN, OK, FORBIDDEN, OK, NOT_FOUND, kwargs="customer")
 SUBSCRIPTION_OBJECT = Row(LOGIN, OK, FORBIDDEN, OK, NOT_FOUND, kwargs="subscription")
+REQUEST_OBJECT = Row(LOGIN, OK, FORBIDDEN, OK, NOT_FOUND, kwargs="request")
+WIZARD_STEP = Row(LOGIN, REDIRECT, FORBIDDEN, REDIRECT, REDIRECT)  # back to step 1 without it
+GLOBAL_ADMIN_ON_CUSTOMER = Row(LOGIN, OK, FORBIDDEN, FORBIDDEN, NOT_FOUND, kwargs="customer")
 
 MATRIX: dict[str, Row] = {
     "home": SIGNED_IN_ONLY,
@@ -67,6 +71,17 @@ MATRIX: dict[str, Row] = {
     "subscriptions:suspend": SUBSCRIPTION_OBJECT,
     "subscriptions:reactivate": SUBSCRIPTION_OBJECT,
     "subscriptions:cancel": SUBSCRIPTION_OBJECT,
+    "customers:remove-relationship": GLOBAL_ADMIN_ON_CUSTOMER,
+    "relationships:list": SALES,
+    "relationships:new": SALES,
+    "relationships:new-roles": WIZARD_STEP,
+    "relationships:new-review": WIZARD_STEP,
+    "relationships:detail": REQUEST_OBJECT,
+    "relationships:send": Row(LOGIN, NOT_ALLOWED, FORBIDDEN, NOT_ALLOWED, NOT_ALLOWED, "request"),
+    "relationships:revoke": REQUEST_OBJECT,
+    # The customer's side is public: the landing moves the token into the session.
+    "invitation-link": Row(*[REDIRECT] * 5, kwargs="token", public=True),
+    "invitation": _same(NOT_FOUND),  # no invitation in this session
 }
 
 
@@ -89,7 +104,26 @@ def test_every_url_has_a_row():
     assert MATRIX.keys() - names == set(), "these rows name URLs that no longer exist"
 
 
+@pytest.fixture
+def open_request(sales_agent):
+    from multichannel.services.relationships import request_relationship
+
+    return request_relationship(
+        by=sales_agent,
+        company_name="Litware",
+        domain="litware.onmicrosoft.com",
+        contact_email="admin@litware.onmicrosoft.com",
+        delegated_admin_roles=[],
+        delegated_admin_days=None,
+        email_text="Hello",
+    )
+
+
 def _kwargs(kind: str, request) -> dict:
+    if kind == "request":
+        return {"uuid": request.getfixturevalue("open_request").uuid}
+    if kind == "token":
+        return {"token": "not-a-real-token"}
     if kind == "customer":
         return {"uuid": request.getfixturevalue("held_subscription").customer.uuid}
     if kind == "subscription":
@@ -117,7 +151,7 @@ def test_access(url_name, persona, request, global_admin, user_admin, sales_agen
     response = client.get(url)
 
     assert response.status_code == expected, f"{persona} GET {url}"
-    if expected == LOGIN and persona == "anonymous":
+    if expected == LOGIN and persona == "anonymous" and not row.public:
         assert response["Location"].startswith(reverse("sign-in") + "?next=")
     if expected == FORBIDDEN:
         page = response.content.decode()

@@ -16,6 +16,7 @@ from multichannel.models import (
     BillingType,
     Channel,
     CommerceType,
+    Customer,
     Partner,
     Subscription,
     SubscriptionStatus,
@@ -85,6 +86,7 @@ def subscription(
 ) -> Subscription:
     license_based = billing_type == BillingType.LICENSE
     return Subscription(
+        customer=Customer(company_name="Northwind Traders"),
         offer_name="Microsoft 365 E3" if license_based else "Azure plan",
         offer_id="CFQ7TTC0LFLX" if license_based else "DZH318Z0BPS6",
         billing_type=billing_type,
@@ -289,7 +291,13 @@ def test_it_links_no_flow_for_a_step_that_is_guidance_only(sub):
     step = step_for(sub)
     assert step.kind != Kind.MANAGED
     assert action_for(step, sub) is None
-    assert action_for(step_for(sub, relationship_active=False), sub) is None
+
+
+def test_it_links_a_relationship_request_for_the_customer_when_none_is_active():
+    sub = subscription()
+    action = action_for(step_for(sub, relationship_active=False), sub)
+    assert action.label == "Request a reseller relationship"
+    assert action.url == f"/relationship-requests/new/?customer={sub.customer.uuid}"
 
 
 def test_it_links_a_managed_subscription_to_its_page():

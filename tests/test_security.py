@@ -77,7 +77,28 @@ PAGES = [
     ("subscriptions:detail", "sales_agent", {"uuid": "held_subscription"}),
     ("subscriptions:seats", "sales_agent", {"uuid": "held_subscription"}),
     ("subscriptions:cancel", "sales_agent", {"uuid": "held_subscription"}),
+    ("customers:remove-relationship", "global_admin", {"uuid": "held_subscription.customer"}),
+    ("relationships:list", "sales_agent", {}),
+    ("relationships:new", "sales_agent", {}),
+    ("relationships:detail", "sales_agent", {"uuid": "open_request"}),
+    ("relationships:revoke", "sales_agent", {"uuid": "open_request"}),
+    ("invitation", None, {"token": "open_request"}),  # the customer's public page
 ]
+
+
+@pytest.fixture
+def open_request(sales_agent):
+    from multichannel.services.relationships import request_relationship
+
+    return request_relationship(
+        by=sales_agent,
+        company_name="Litware",
+        domain="litware.onmicrosoft.com",
+        contact_email="admin@litware.onmicrosoft.com",
+        delegated_admin_roles=["Global reader"],
+        delegated_admin_days=30,
+        email_text="Hello",
+    )
 
 
 def _render(request, name, persona, kwargs):
@@ -92,8 +113,11 @@ def _render(request, name, persona, kwargs):
             value = getattr(value, attribute)
         return value.uuid
 
-    kwargs = {k: resolve(v) for k, v in kwargs.items()}
     client = signed_in(request.getfixturevalue(persona)) if persona else Client()
+    if "token" in kwargs:  # the public invitation page: land with the link first
+        invitation = request.getfixturevalue(kwargs.pop("token"))
+        client.get(reverse("invitation-link", args=[invitation.token()]))
+    kwargs = {k: resolve(v) for k, v in kwargs.items()}
     return client.get(reverse(name, kwargs=kwargs)).content.decode()
 
 

@@ -14,6 +14,7 @@ from multichannel.models.customers import (
     Term,
 )
 from multichannel.models.partners import Cloud, Partner, RoleGroup
+from multichannel.models.requests import RelationshipRequest, RequestStatus
 from multichannel.models.users import User
 
 __all__ = [
@@ -29,7 +30,9 @@ __all__ = [
     "Outcome",
     "Partner",
     "Relationship",
+    "RelationshipRequest",
     "RelationshipStatus",
+    "RequestStatus",
     "RoleGroup",
     "Source",
     "Subscription",

@@ -24,7 +24,13 @@ class Action(models.TextChoices):
     PASSWORD_RESET = "users.password_reset", "Password reset by an admin"
     # Customers and relationships.
     CUSTOMER_CREATED = "customers.created", "Customer added"
-    RELATIONSHIP_STARTED = "relationships.started", "Reseller relationship started"
+    RELATIONSHIP_REMOVED = "relationships.removed", "Reseller relationship removed"
+    REQUEST_CREATED = "relationships.request_created", "Relationship request created"
+    REQUEST_SENT = "relationships.request_sent", "Relationship request emailed"
+    REQUEST_REVOKED = "relationships.request_revoked", "Relationship request revoked"
+    REQUEST_EXPIRED = "relationships.request_expired", "Relationship request expired"
+    REQUEST_ACCEPTED = "relationships.request_accepted", "Relationship request accepted"
+    REQUEST_DECLINED = "relationships.request_declined", "Relationship request declined"
     # Subscriptions.
     SUBSCRIPTION_ENTERED = "subscriptions.entered", "Subscription entered by hand"
     SEATS_CHANGED = "subscriptions.seats_changed", "Seats changed"

@@ -48,7 +48,7 @@ class Customer(models.Model):
     )
     country = CountryField()
     cloud = models.CharField(max_length=20, choices=Cloud.choices, default=Cloud.COMMERCIAL)
-    contact_name = models.CharField("primary contact", max_length=150)
+    contact_name = models.CharField("primary contact", max_length=150, blank=True)
     contact_email = models.EmailField("contact email")
     contact_phone = models.CharField("contact phone", max_length=40, blank=True)
     created_by_partner = models.ForeignKey(
@@ -137,6 +137,7 @@ class Relationship(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
+        permissions = [("remove_relationship", "Remove a reseller relationship")]
         constraints = [
             models.UniqueConstraint(
                 fields=["partner", "customer"],

@@ -58,11 +58,23 @@ def customer_groups(partner) -> list[Group]:
 
 def refresh_customer_access(customer, partner) -> None:
     """Give `partner` what its relationship with `customer` allows: see and manage the customer
-    while a reseller relationship is active; nothing otherwise."""
-    from multichannel.models import Relationship, RelationshipStatus
+    while a reseller relationship is active; see the profile of a tenant it added itself while
+    its invitation is pending; nothing otherwise.
+
+    (A pending invitation to a tenant someone else added shows the partner only what it typed
+    into the request, not the tenant's profile: knowing a domain is not a reason to see it.)"""
+    from multichannel.models import Relationship, RelationshipRequest, RelationshipStatus
 
     active = Relationship.objects.filter(
         partner=partner, customer=customer, status=RelationshipStatus.ACTIVE
     ).exists()
-    actions = {"view", "change"} if active else set()
+    if active:
+        actions = {"view", "change"}
+    elif (
+        customer.created_by_partner_id == partner.pk
+        and RelationshipRequest.objects.open().filter(partner=partner, customer=customer).exists()
+    ):
+        actions = {"view"}
+    else:
+        actions = set()
     set_group_permissions(customer, customer_groups(partner), actions)

@@ -11,7 +11,13 @@ from django.views.generic import FormView, TemplateView
 from multichannel import access
 from multichannel.filtersets import CustomerFilterSet
 from multichannel.forms.customers import CustomerForm, SubscriptionForm, suggested_domain
-from multichannel.models import Channel, Partner, Relationship, RelationshipStatus
+from multichannel.models import (
+    Channel,
+    Partner,
+    Relationship,
+    RelationshipRequest,
+    RelationshipStatus,
+)
 from multichannel.next_steps import action_for, next_step
 from multichannel.roles import Perm
 from multichannel.services import customers as customer_services
@@ -183,7 +189,7 @@ class CustomerDetailView(CustomerMixin, TemplateView):
         user, customer = self.request.user, self.customer
         today = timezone.localdate()
         partner_id = user.partner_id
-        groups = []
+        groups, held = [], []
         if self.managed:
             subscriptions = sorted(
                 customer.subscriptions.select_related("partner_of_record"),
@@ -194,6 +200,8 @@ class CustomerDetailView(CustomerMixin, TemplateView):
             ):
                 rows = []
                 for subscription in members:
+                    if subscription.is_live and subscription.held_by(partner_id):
+                        held.append(subscription)
                     step = next_step(
                         subscription, partner_id=partner_id, relationship_active=True, today=today
                     )
@@ -216,6 +224,13 @@ class CustomerDetailView(CustomerMixin, TemplateView):
             subscription_groups=groups,
             subscription_total=sum(len(rows) for _, rows in groups),
             enter_subscription=access.can_enter_subscription(user, customer, managed=self.managed),
+            open_request=RelationshipRequest.objects.open()
+            .filter(partner_id=partner_id, customer=customer)
+            .first(),
+            can_request=access.has(user, Perm.ADD_REQUESTS),
+            remove_check=access.can_remove_relationship(
+                user, customer, managed=self.managed, held=held
+            ),
         )
         return context
 

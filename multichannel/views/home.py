@@ -35,6 +35,10 @@ class HomeView(PortalMixin, TemplateView):
             context["subscription_total"] = sum(row.total for row in rows)
             context["terms"] = dashboard.terms_ending(user, timezone.localdate())
             context["customer_count"] = access.managed_customers_for(user).count()
+        if access.has(user, Perm.VIEW_REQUESTS):
+            waiting = access.requests_for(user).open().order_by("expires_at", "pk")
+            context["waiting_count"] = waiting.count()
+            context["waiting"] = list(waiting[:5])
         if access.has(user, Perm.VIEW_ACTIVITY):
             context["recent_activity"] = list(access.activity_for(user)[:8])
         return context

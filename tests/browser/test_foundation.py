@@ -15,9 +15,16 @@ from tests.factories import PASSWORD, make_user
 pytestmark = pytest.mark.django_db(transaction=True)
 
 NAV = {
-    Role.GLOBAL_ADMIN: {"Home", "Customers", "Subscriptions", "Users", "Activity log"},
+    Role.GLOBAL_ADMIN: {
+        "Home",
+        "Customers",
+        "Subscriptions",
+        "Relationship requests",
+        "Users",
+        "Activity log",
+    },
     Role.USER_MANAGEMENT_ADMIN: {"Home", "Users", "Activity log"},
-    Role.SALES_AGENT: {"Home", "Customers", "Subscriptions"},
+    Role.SALES_AGENT: {"Home", "Customers", "Subscriptions", "Relationship requests"},
 }
 
 

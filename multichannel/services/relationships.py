@@ -1,0 +1,490 @@
+"""Reseller relationships: requesting one (the invitation), the customer's answer, removal.
+
+Rules 5 to 9 of DESIGN: the link is unguessable, stored only as a hash, single use, 90 days; the
+email text is editable but the link is not; acceptance happens on a public page; delegated admin
+roles last 1 to 730 days; a partner and its customers share a cloud; US Government partners always
+ask for delegated admin roles; a relationship is removed only when we hold nothing live for it.
+"""
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from functools import partial
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from multichannel import access, notifications
+from multichannel.current_request import current_base_url
+from multichannel.models import (
+    Action,
+    Cloud,
+    Customer,
+    Relationship,
+    RelationshipRequest,
+    RelationshipStatus,
+    RequestStatus,
+    Subscription,
+    User,
+)
+from multichannel.models.requests import DELEGATED_ADMIN_ROLES, INVITATION_LIFETIME
+from multichannel.roles import Perm
+from multichannel.services.audit import record
+from multichannel.services.errors import RuleViolation
+from multichannel.services.permissions import refresh_customer_access
+
+
+def _fresh_actor(by: User) -> User:
+    actor = User.objects.select_related("partner").get(pk=by.pk)
+    if not actor.is_active:
+        raise access.RoleRequired(Perm.VIEW_REQUESTS, "Your account has been deactivated.")
+    return actor
+
+
+def default_email_text(partner, company_name: str, roles: list[str], days: int | None) -> str:
+    lines = [
+        "Hello,",
+        "",
+        f"{partner.name} would like to become the reseller for {company_name}'s Microsoft cloud "
+        "subscriptions, so that we can provision and support them for you.",
+        "",
+        "A Global admin of your organisation can review and accept the request at the link below.",
+    ]
+    if roles:
+        lines += [
+            "",
+            f"We also ask for these delegated admin roles, for {days} days: {', '.join(roles)}.",
+        ]
+    lines += ["", "Kind regards,", partner.name]
+    return "\n".join(lines)
+
+
+def check_request(partner, customer: Customer | None, roles: list[str], days: int | None) -> None:
+    """Rules that decide whether a request may be made at all (7, 9)."""
+    check_cloud(partner, customer)
+    check_roles(partner, roles, days)
+
+
+def check_cloud(partner, customer: Customer | None) -> None:
+    """Rule 9: a partner and its customers are in the same cloud."""
+    if customer is not None and customer.cloud != partner.cloud:
+        raise RuleViolation(
+            f"{partner.name} works in the {partner.get_cloud_display()} cloud and this customer "
+            f"is in the {customer.get_cloud_display()} cloud; a partner and its customers must "
+            "be in the same cloud.",
+            field="domain",
+        )
+
+
+def check_roles(partner, roles: list[str], days: int | None) -> None:
+    """Rules 7 and 9: 1 to 730 days; US Government partners always ask for roles."""
+    if partner.cloud == Cloud.US_GOVERNMENT and not roles:
+        raise RuleViolation(
+            "US Government partners always include delegated admin roles in an invitation.",
+            field="delegated_admin_roles",
+        )
+    unknown = [role for role in roles if role not in DELEGATED_ADMIN_ROLES]
+    if unknown:
+        raise RuleViolation(f"Unknown role: {', '.join(unknown)}.", field="delegated_admin_roles")
+    if roles and not (days and 1 <= days <= 730):
+        raise RuleViolation(
+            "Delegated admin roles last from 1 to 730 days.", field="delegated_admin_days"
+        )
+
+
+def find_tenant(domain: str) -> Customer | None:
+    return Customer.objects.filter(primary_domain=domain.strip().lower().rstrip(".")).first()
+
+
+def request_relationship(
+    *,
+    by: User,
+    company_name: str,
+    domain: str,
+    contact_email: str,
+    delegated_admin_roles: list[str],
+    delegated_admin_days: int | None,
+    email_text: str,
+) -> RelationshipRequest:
+    """Create an invitation. The domain names the tenant: an existing one is invited; an unknown
+    one is added to the portal for the partner, visible to it while the invitation is open."""
+    domain = domain.strip().lower().rstrip(".")
+    unknown = [role for role in delegated_admin_roles if role not in DELEGATED_ADMIN_ROLES]
+    if unknown:
+        raise RuleViolation(f"Unknown role: {', '.join(unknown)}.", field="delegated_admin_roles")
+    roles = [role for role in DELEGATED_ADMIN_ROLES if role in set(delegated_admin_roles)]
+    days = delegated_admin_days if roles else None
+    with transaction.atomic():
+        actor = _fresh_actor(by)
+        access.require(actor, Perm.ADD_REQUESTS)
+        partner = actor.partner
+        customer = Customer.objects.select_for_update().filter(primary_domain=domain).first()
+        check_request(partner, customer, roles, days)
+        if customer is None:
+            customer = _new_tenant(partner, company_name, domain, contact_email)
+            check_cloud(partner, customer)
+        _refuse_duplicates(partner, customer, roles)
+        now = timezone.now()
+        invitation = RelationshipRequest(
+            partner=partner,
+            customer=customer,
+            company_name=company_name.strip(),
+            domain=domain,
+            contact_email=contact_email.strip().lower(),
+            created_by=actor,
+            created_at=now,
+            expires_at=now + INVITATION_LIFETIME,
+            email_text=email_text.strip(),
+            delegated_admin_roles=roles,
+            delegated_admin_days=days,
+            token_nonce=secrets.token_hex(16),
+        )
+        invitation.token_hash = RelationshipRequest.hash_token(invitation.token())
+        invitation.save()
+        refresh_customer_access(customer, partner)
+        record(
+            Action.REQUEST_CREATED,
+            actor=actor,
+            target=invitation,
+            customer=customer,
+            new={
+                "customer": invitation.company_name,
+                "domain": domain,
+                "contact": invitation.contact_email,
+                "delegated_admin_roles": roles,
+                "days": days,
+            },
+        )
+    return invitation
+
+
+def _new_tenant(partner, company_name: str, domain: str, contact_email: str) -> Customer:
+    """Add the tenant an invitation names; if another request added it a moment ago, use it."""
+    try:
+        with transaction.atomic():
+            return Customer.objects.create(
+                tenant_id=uuid.uuid4(),
+                company_name=company_name.strip(),
+                primary_domain=domain,
+                country=partner.country,
+                cloud=partner.cloud,
+                contact_email=contact_email.strip().lower(),
+                created_by_partner=partner,
+            )
+    except IntegrityError:
+        return Customer.objects.select_for_update().get(primary_domain=domain)
+
+
+def _refuse_duplicates(partner, customer: Customer, roles: list[str]) -> None:
+    open_request = RelationshipRequest.objects.open().filter(partner=partner, customer=customer)
+    if open_request.exists():
+        raise RuleViolation(
+            "An invitation to this customer is already waiting for an answer; resend it or "
+            "revoke it first.",
+            field="domain",
+        )
+    active = Relationship.objects.filter(
+        partner=partner, customer=customer, status=RelationshipStatus.ACTIVE
+    ).exists()
+    if active and not roles:
+        raise RuleViolation(
+            "We already have an active reseller relationship with this customer; ask for "
+            "delegated admin roles if that is what you need.",
+            field="delegated_admin_roles",
+        )
+
+
+def invitation_url(invitation: RelationshipRequest, base_url: str | None = None) -> str:
+    from django.urls import reverse
+
+    from multichannel.current_request import absolute_url
+
+    return absolute_url(reverse("invitation-link", args=[invitation.token()]), base_url)
+
+
+def _locked_request(by_partner_id, invitation) -> RelationshipRequest:
+    return RelationshipRequest.objects.select_for_update().get(
+        pk=invitation.pk, partner_id=by_partner_id
+    )
+
+
+def send_request(*, by: User, invitation: RelationshipRequest) -> RelationshipRequest:
+    """Email the invitation (again) to the contact, after the transaction commits."""
+    with transaction.atomic():
+        actor = _fresh_actor(by)
+        access.require(actor, Perm.CHANGE_REQUESTS)
+        locked = _locked_request(actor.partner_id, invitation)
+        status = locked.effective()
+        if status != RequestStatus.PENDING:
+            raise RuleViolation(f"It is {RequestStatus(status).label.lower()}; it cannot be sent.")
+        locked.last_sent_at = timezone.now()
+        locked.send_count += 1
+        locked.save(update_fields=["last_sent_at", "send_count"])
+        transaction.on_commit(partial(notifications.send_invitation, locked.pk, current_base_url()))
+        record(
+            Action.REQUEST_SENT,
+            actor=actor,
+            target=locked,
+            customer=locked.customer,
+            new={"to": locked.contact_email, "times": locked.send_count},
+        )
+    return locked
+
+
+def revoke_request(*, by: User, invitation: RelationshipRequest) -> RelationshipRequest:
+    with transaction.atomic():
+        actor = _fresh_actor(by)
+        access.require(actor, Perm.CHANGE_REQUESTS)
+        locked = _locked_request(actor.partner_id, invitation)
+        status = locked.effective()
+        if status != RequestStatus.PENDING:
+            raise RuleViolation(f"It is already {RequestStatus(status).label.lower()}.")
+        locked.status = RequestStatus.REVOKED
+        locked.revoked_by = actor
+        locked.responded_at = timezone.now()
+        locked.save(update_fields=["status", "revoked_by", "responded_at"])
+        refresh_customer_access(locked.customer, actor.partner)
+        record(
+            Action.REQUEST_REVOKED,
+            actor=actor,
+            target=locked,
+            customer=locked.customer,
+            old={"status": "pending"},
+            new={"status": "revoked"},
+        )
+    return locked
+
+
+# --- The customer's answer (public page, no partner sign-in) --------------------------------
+
+
+class InvitationProblem(Exception):
+    """The link cannot be used; `status` is the HTTP status the page answers with."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def find_invitation(token: str | None) -> RelationshipRequest:
+    """The open invitation behind a link, or an `InvitationProblem` saying why not."""
+    if not token:
+        raise InvitationProblem("This invitation link is not valid.", 404)
+    invitation = (
+        RelationshipRequest.objects.select_related("partner", "customer")
+        .filter(token_hash=RelationshipRequest.hash_token(token))
+        .first()
+    )
+    if invitation is None:
+        raise InvitationProblem("This invitation link is not valid.", 404)
+    _ensure_open(invitation)
+    return invitation
+
+
+def _ensure_open(invitation: RelationshipRequest) -> None:
+    status = invitation.effective()
+    if status == RequestStatus.PENDING:
+        return
+    messages = {
+        RequestStatus.ACCEPTED: "This invitation has already been accepted; nothing more to do.",
+        RequestStatus.DECLINED: "This invitation was declined; it cannot be used again.",
+        RequestStatus.REVOKED: f"{invitation.partner.name} has withdrawn this invitation.",
+        RequestStatus.EXPIRED: "This invitation has expired. Ask "
+        f"{invitation.partner.name} to send a new one.",
+    }
+    raise InvitationProblem(messages[status], 410)
+
+
+@dataclass(frozen=True)
+class Answer:
+    name: str
+    email: str
+
+
+def _check_answer(invitation: RelationshipRequest, answer: Answer) -> Answer:
+    name, email = answer.name.strip(), answer.email.strip().lower()
+    if not name:
+        raise RuleViolation("Enter your name.", field="name")
+    domain = invitation.customer.primary_domain
+    if not (email.endswith("@" + domain) or email.endswith("." + domain)):
+        raise RuleViolation(
+            f"Use your email address in {domain}: accepting is for an admin of that tenant.",
+            field="email",
+        )
+    return Answer(name, email)
+
+
+def accept_invitation(*, token: str, answer: Answer) -> RelationshipRequest:
+    """The customer's Global admin accepts: the relationship starts (or gains its delegated
+    admin roles), the partner gains access, the requester is told. Twice is once."""
+    with transaction.atomic():
+        invitation = find_invitation(token)
+        locked = (
+            RelationshipRequest.objects.select_for_update()
+            .select_related("partner", "customer")
+            .get(pk=invitation.pk)
+        )
+        _ensure_open(locked)  # someone may have answered while we waited for the lock
+        answer = _check_answer(locked, answer)
+        now = timezone.now()
+        relationship = (
+            Relationship.objects.select_for_update()
+            .filter(
+                partner=locked.partner, customer=locked.customer, status=RelationshipStatus.ACTIVE
+            )
+            .first()
+        )
+        if relationship is None:
+            relationship = Relationship(
+                partner=locked.partner,
+                customer=locked.customer,
+                status=RelationshipStatus.ACTIVE,
+                started_at=now,
+                created_by=locked.created_by,
+            )
+        relationship.accepted_by_name = answer.name
+        relationship.accepted_by_email = answer.email
+        relationship.accepted_at = now
+        relationship.customer_agreement_accepted_at = (
+            relationship.customer_agreement_accepted_at or now
+        )
+        if locked.delegated_admin_roles:
+            relationship.delegated_admin_roles = locked.delegated_admin_roles
+            relationship.delegated_admin_until = locked.delegated_admin_until(now.date())
+        relationship.save()
+        locked.status = RequestStatus.ACCEPTED
+        locked.responded_at = now
+        locked.accepted_by_name, locked.accepted_by_email = answer.name, answer.email
+        locked.save(
+            update_fields=["status", "responded_at", "accepted_by_name", "accepted_by_email"]
+        )
+        customer = locked.customer
+        if not customer.contact_name:
+            customer.contact_name = answer.name
+            customer.save(update_fields=["contact_name"])
+        refresh_customer_access(customer, locked.partner)
+        transaction.on_commit(
+            partial(notifications.send_invitation_answer, locked.pk, current_base_url())
+        )
+        record(
+            Action.REQUEST_ACCEPTED,
+            partner=locked.partner,
+            actor_label=f"{answer.name} <{answer.email}> (customer)",
+            target=locked,
+            customer=customer,
+            new={
+                "relationship": "active",
+                "delegated_admin_roles": relationship.delegated_admin_roles,
+                "until": relationship.delegated_admin_until,
+            },
+        )
+    return locked
+
+
+def decline_invitation(*, token: str, answer: Answer) -> RelationshipRequest:
+    with transaction.atomic():
+        invitation = find_invitation(token)
+        locked = (
+            RelationshipRequest.objects.select_for_update()
+            .select_related("partner", "customer")
+            .get(pk=invitation.pk)
+        )
+        _ensure_open(locked)
+        answer = _check_answer(locked, answer)
+        locked.status = RequestStatus.DECLINED
+        locked.responded_at = timezone.now()
+        locked.accepted_by_name, locked.accepted_by_email = answer.name, answer.email
+        locked.save(
+            update_fields=["status", "responded_at", "accepted_by_name", "accepted_by_email"]
+        )
+        refresh_customer_access(locked.customer, locked.partner)
+        transaction.on_commit(
+            partial(notifications.send_invitation_answer, locked.pk, current_base_url())
+        )
+        record(
+            Action.REQUEST_DECLINED,
+            partner=locked.partner,
+            actor_label=f"{answer.name} <{answer.email}> (customer)",
+            target=locked,
+            customer=locked.customer,
+        )
+    return locked
+
+
+def expire_requests(now=None) -> int:
+    """Mark pending invitations past their 90 days as expired (run by cron or a scheduler)."""
+    now = now or timezone.now()
+    count = 0
+    due = RelationshipRequest.objects.filter(status=RequestStatus.PENDING, expires_at__lte=now)
+    for pk in due.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            locked = (
+                RelationshipRequest.objects.select_for_update(skip_locked=True)
+                .select_related("partner", "customer")
+                .filter(pk=pk, status=RequestStatus.PENDING, expires_at__lte=now)
+                .first()
+            )
+            if locked is None:
+                continue
+            locked.status = RequestStatus.EXPIRED
+            locked.save(update_fields=["status"])
+            refresh_customer_access(locked.customer, locked.partner)
+            record(
+                Action.REQUEST_EXPIRED,
+                partner=locked.partner,
+                actor_label="Scheduled expiry",
+                target=locked,
+                customer=locked.customer,
+                old={"status": "pending"},
+                new={"status": "expired"},
+            )
+            count += 1
+    return count
+
+
+# --- Removing a relationship -----------------------------------------------------------------
+
+
+def live_subscriptions_we_hold(partner_id, customer) -> list[Subscription]:
+    return list(
+        Subscription.objects.live()
+        .held_by(partner_id)
+        .filter(customer=customer)
+        .order_by("offer_name")
+    )
+
+
+def remove_relationship(*, by: User, customer: Customer) -> Relationship:
+    """Rule 8: only when the customer has no live subscription with us as partner of record;
+    removing it removes our access to the customer."""
+    with transaction.atomic():
+        actor = _fresh_actor(by)
+        access.require(actor, Perm.REMOVE_RELATIONSHIPS)
+        relationship = (
+            Relationship.objects.select_for_update()
+            .filter(partner=actor.partner, customer=customer, status=RelationshipStatus.ACTIVE)
+            .first()
+        )
+        if relationship is None:
+            raise RuleViolation("There is no active reseller relationship to remove.")
+        held = live_subscriptions_we_hold(actor.partner_id, customer)
+        if held:
+            raise RuleViolation(
+                "Cancel or transfer what we hold for this customer first: "
+                + ", ".join(s.offer_name for s in held)
+                + "."
+            )
+        relationship.status = RelationshipStatus.REMOVED
+        relationship.removed_at = timezone.now()
+        relationship.removed_by = actor
+        relationship.save(update_fields=["status", "removed_at", "removed_by"])
+        refresh_customer_access(customer, actor.partner)
+        record(
+            Action.RELATIONSHIP_REMOVED,
+            actor=actor,
+            target=customer,
+            old={"relationship": "active"},
+            new={"relationship": "removed"},
+        )
+    return relationship

@@ -1,0 +1,115 @@
+"""The customer's side of an invitation: a public page, no partner sign-in.
+
+The link's token never stays in the address bar: the landing view moves it into the session
+and redirects to a page whose address holds nothing secret. Both send `no-referrer`."""
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+
+from multichannel.services import relationships as relationship_services
+from multichannel.services.errors import RuleViolation
+from multichannel.views.relationships import no_referrer
+
+TOKEN = "portal_invitation_token"  # noqa: S105 (a session key, not a secret)
+
+
+class AnswerForm(forms.Form):
+    name = forms.CharField(max_length=150, label="Your name")
+    email = forms.EmailField(label="Your work email")
+    agree = forms.BooleanField(
+        required=False,
+        label=(
+            "I have read and accept the Microsoft Customer Agreement on behalf of my organisation"
+        ),
+    )
+
+
+@method_decorator([no_referrer, never_cache], name="dispatch")
+class InvitationLinkView(View):
+    def get(self, request, token):
+        request.session[TOKEN] = token
+        return redirect("invitation")
+
+
+def _same_origin_or_none(request) -> None:
+    """Under `no-referrer` a browser sends `Origin: null` with the form, which Django's CSRF
+    check refuses; this page checks the origin itself instead. What protects the answer is
+    that the invitation lives in the session, whose cookie (SameSite=Lax) a cross-site POST
+    does not carry; a POST announcing a foreign origin is refused outright."""
+    origin = request.headers.get("Origin")
+    if origin in (None, "null"):
+        return
+    if not url_has_allowed_host_and_scheme(
+        origin + "/", allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        raise PermissionDenied("This answer did not come from the invitation page.")
+
+
+@method_decorator([csrf_exempt, no_referrer, never_cache], name="dispatch")
+class InvitationView(View):
+    template_name = "invitations/answer.html"
+
+    def _problem(self, request, problem):
+        return render(
+            request,
+            "invitations/problem.html",
+            {"message": problem.message, "title": "Invitation"},
+            status=problem.status,
+        )
+
+    def get(self, request):
+        try:
+            invitation = relationship_services.find_invitation(request.session.get(TOKEN))
+        except relationship_services.InvitationProblem as problem:
+            return self._problem(request, problem)
+        return self._page(request, invitation, AnswerForm())
+
+    def _page(self, request, invitation, form, status=200):
+        context = {
+            "invitation": invitation,
+            "form": form,
+            "title": f"{invitation.partner.name} asks to be your reseller",
+            "roles_until": invitation.delegated_admin_until(),
+        }
+        return render(request, self.template_name, context, status=status)
+
+    def post(self, request):
+        _same_origin_or_none(request)
+        token = request.session.get(TOKEN)
+        try:
+            invitation = relationship_services.find_invitation(token)
+        except relationship_services.InvitationProblem as problem:
+            return self._problem(request, problem)
+        form = AnswerForm(request.POST)
+        accepting = request.POST.get("answer") == "accept"
+        if form.is_valid() and accepting and not form.cleaned_data["agree"]:
+            form.add_error("agree", "Accepting needs the customer agreement accepted.")
+        if not form.is_valid():
+            return self._page(request, invitation, form, status=400)
+        answer = relationship_services.Answer(form.cleaned_data["name"], form.cleaned_data["email"])
+        service = (
+            relationship_services.accept_invitation
+            if accepting
+            else relationship_services.decline_invitation
+        )
+        try:
+            invitation = service(token=token, answer=answer)
+        except relationship_services.InvitationProblem as problem:
+            return self._problem(request, problem)
+        except RuleViolation as violation:
+            form.add_error(
+                violation.field if violation.field in form.fields else None, violation.message
+            )
+            return self._page(request, invitation, form, status=400)
+        # The token stays in the session: reloading now says the invitation has been answered.
+        return render(
+            request,
+            "invitations/done.html",
+            {"invitation": invitation, "title": "Thank you", "accepted": accepting},
+        )

@@ -1,0 +1,382 @@
+"""Reseller relationship requests: the three-step walk-through, the list, one request, removal."""
+
+import uuid
+from functools import wraps
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.generic import FormView, TemplateView, View
+
+from multichannel import access
+from multichannel.filtersets import RequestFilterSet
+from multichannel.forms.customers import ConfirmForm
+from multichannel.forms.relationships import (
+    RequestCustomerForm,
+    RequestEmailForm,
+    RequestRolesForm,
+)
+from multichannel.models import Cloud
+from multichannel.roles import Perm
+from multichannel.services import relationships as relationship_services
+from multichannel.services.errors import RuleViolation
+from multichannel.views.customers import CustomerMixin
+from multichannel.views.lists import FilteredListView
+from multichannel.views.mixins import PortalMixin, refuse
+
+REQUESTS_CRUMB = ("Relationship requests", reverse_lazy("relationships:list"))
+DRAFT = "portal_relationship_request_draft"
+STEPS = [
+    ("relationships:new", "Customer"),
+    ("relationships:new-roles", "Delegated admin roles"),
+    ("relationships:new-review", "Review and email"),
+]
+
+
+def no_referrer(view):
+    """Pages that show or receive an invitation link never tell another site where they were."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return wrapped
+
+
+# --- The walk-through ------------------------------------------------------------------------
+
+
+class RequestStepMixin(PortalMixin):
+    permission = Perm.ADD_REQUESTS
+    section = "relationships"
+    title = "Request a reseller relationship"
+    step = 0
+    template_name = "relationships/new.html"
+
+    @property
+    def draft(self) -> dict:
+        return self.request.session.get(DRAFT, {})
+
+    def save_draft(self, **values) -> None:
+        self.request.session[DRAFT] = {**self.draft, **values}
+
+    def get_breadcrumbs(self):
+        return [REQUESTS_CRUMB, ("New request", None)]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["steps"] = [
+            (reverse(name) + "?keep=1", label, index < self.step, index == self.step)
+            for index, (name, label) in enumerate(STEPS)
+        ]
+        context["step_number"] = self.step + 1
+        context["draft"] = self.draft
+        context["partner"] = self.request.user.partner
+        return context
+
+
+class RequestCustomerStep(RequestStepMixin, FormView):
+    form_class = RequestCustomerForm
+
+    def get(self, request, *args, **kwargs):
+        chosen = request.GET.get("customer")
+        if chosen:
+            try:
+                customer = access.get_customer_for(request.user, uuid.UUID(chosen))
+            except ValueError as exc:
+                raise Http404("No such customer.") from exc
+            request.session[DRAFT] = {
+                "company_name": customer.company_name,
+                "domain": customer.primary_domain,
+                "contact_email": customer.contact_email,
+            }
+        elif "keep" not in request.GET:
+            request.session.pop(DRAFT, None)  # a fresh request
+        return super().get(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {k: self.draft.get(k) for k in ("company_name", "domain", "contact_email")}
+
+    def form_valid(self, form):
+        tenant = relationship_services.find_tenant(form.cleaned_data["domain"])
+        try:
+            relationship_services.check_cloud(self.request.user.partner, tenant)
+        except RuleViolation as violation:
+            form.add_error("domain", violation.message)
+            return self.form_invalid(form)
+        self.save_draft(**form.cleaned_data)
+        return redirect("relationships:new-roles")
+
+
+class DraftRequiredMixin:
+    """A later step needs the earlier ones: without them, back to the first step."""
+
+    needs = ("domain",)
+
+    def _missing_steps(self):
+        return not all(k in self.draft for k in self.needs)
+
+    def get(self, request, *args, **kwargs):
+        if self._missing_steps():
+            return redirect(reverse("relationships:new") + "?keep=1")
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if self._missing_steps():
+            return redirect(reverse("relationships:new") + "?keep=1")
+        return super().post(request, *args, **kwargs)
+
+
+class RequestRolesStep(DraftRequiredMixin, RequestStepMixin, FormView):
+    step = 1
+    form_class = RequestRolesForm
+
+    @property
+    def roles_required(self) -> bool:
+        return self.request.user.partner.cloud == Cloud.US_GOVERNMENT
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "required": self.roles_required}
+
+    def get_initial(self):
+        roles = self.draft.get("delegated_admin_roles")
+        if roles is None:
+            return {}
+        return {
+            "include": bool(roles),
+            "roles": roles,
+            "days": self.draft.get("delegated_admin_days"),
+        }
+
+    def form_valid(self, form):
+        self.save_draft(
+            delegated_admin_roles=form.cleaned_data["roles"],
+            delegated_admin_days=form.cleaned_data["days"],
+        )
+        return redirect("relationships:new-review")
+
+
+class RequestReviewStep(DraftRequiredMixin, RequestStepMixin, FormView):
+    step = 2
+    form_class = RequestEmailForm
+    needs = ("domain", "delegated_admin_roles")
+
+    def get_initial(self):
+        draft = self.draft
+        text = draft.get("email_text") or relationship_services.default_email_text(
+            self.request.user.partner,
+            draft["company_name"],
+            draft["delegated_admin_roles"],
+            draft.get("delegated_admin_days"),
+        )
+        return {"email_text": text}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        tenant = relationship_services.find_tenant(self.draft["domain"])
+        context["known_tenant"] = tenant is not None
+        context["visible_customer"] = (
+            access.customers_for(self.request.user).filter(pk=tenant.pk).first() if tenant else None
+        )
+        return context
+
+    def form_valid(self, form):
+        draft = self.draft
+        self.save_draft(email_text=form.cleaned_data["email_text"])
+        try:
+            invitation = relationship_services.request_relationship(
+                by=self.request.user,
+                company_name=draft["company_name"],
+                domain=draft["domain"],
+                contact_email=draft["contact_email"],
+                delegated_admin_roles=draft["delegated_admin_roles"],
+                delegated_admin_days=draft.get("delegated_admin_days"),
+                email_text=form.cleaned_data["email_text"],
+            )
+        except RuleViolation as violation:
+            form.add_error(None, violation.message)
+            return self.form_invalid(form)
+        self.request.session.pop(DRAFT, None)
+        messages.success(
+            self.request,
+            "The request is ready: copy the link, or email it to the customer from here.",
+        )
+        return redirect("relationships:detail", uuid=invitation.uuid)
+
+
+# --- The list and one request ----------------------------------------------------------------
+
+
+@method_decorator([no_referrer, never_cache], name="dispatch")
+class RequestListView(PortalMixin, FilteredListView):
+    permission = Perm.VIEW_REQUESTS
+    section = "relationships"
+    title = "Relationship requests"
+    template_name = "relationships/list.html"
+    filterset_class = RequestFilterSet
+    sort_fields = {
+        "created": ("created_at",),
+        "expires": ("expires_at",),
+        "company": ("company_name",),
+    }
+    default_sort = "-created"
+
+    def base_queryset(self):
+        return (
+            access.requests_for(self.request.user)
+            .with_effective_status()
+            .select_related("created_by", "customer")
+        )
+
+    def get_filterset_kwargs(self):
+        return {"partner_id": self.request.user.partner_id}
+
+    def get_breadcrumbs(self):
+        return [("Relationship requests", None)]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["rows"] = [
+            (
+                invitation,
+                relationship_services.invitation_url(invitation)
+                if invitation.effective_status == "pending"
+                else None,
+            )
+            for invitation in context["page_obj"].object_list
+        ]
+        return context
+
+
+@method_decorator([no_referrer, never_cache], name="dispatch")
+class RequestDetailView(PortalMixin, TemplateView):
+    permission = Perm.VIEW_REQUESTS
+    section = "relationships"
+    template_name = "relationships/detail.html"
+
+    @cached_property
+    def invitation(self):
+        return access.get_request_for(self.request.user, self.kwargs["uuid"])
+
+    def get_title(self):
+        return f"Request to {self.invitation.company_name}"
+
+    def get_breadcrumbs(self):
+        return [REQUESTS_CRUMB, (self.invitation.company_name, None)]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        invitation, user = self.invitation, self.request.user
+        pending = invitation.effective() == "pending"
+        context.update(
+            invitation=invitation,
+            status=invitation.effective(),
+            url=relationship_services.invitation_url(invitation) if pending else None,
+            can_send=access.can_send_request(user, invitation),
+            can_revoke=access.can_revoke_request(user, invitation),
+            customer_visible=access.customers_for(user).filter(pk=invitation.customer_id).exists(),
+        )
+        return context
+
+
+class RequestSendView(PortalMixin, View):
+    """Email the invitation (again): a button on the request's page."""
+
+    permission = Perm.CHANGE_REQUESTS
+    http_method_names = ["post"]
+
+    def post(self, request, uuid):
+        invitation = access.get_request_for(request.user, uuid)
+        try:
+            relationship_services.send_request(by=request.user, invitation=invitation)
+        except RuleViolation as violation:
+            return refuse(request, violation, "relationships:detail", uuid=uuid)
+        messages.success(request, f"The invitation was emailed to {invitation.contact_email}.")
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back = reverse("relationships:detail", args=[uuid])
+        return redirect(back)
+
+
+class RequestRevokeView(PortalMixin, FormView):
+    permission = Perm.CHANGE_REQUESTS
+    section = "relationships"
+    template_name = "relationships/revoke.html"
+    form_class = ConfirmForm
+
+    @cached_property
+    def invitation(self):
+        return access.get_request_for(self.request.user, self.kwargs["uuid"])
+
+    def get_title(self):
+        return f"Revoke the request to {self.invitation.company_name}"
+
+    def get_breadcrumbs(self):
+        url = reverse("relationships:detail", args=[self.invitation.uuid])
+        return [REQUESTS_CRUMB, (self.invitation.company_name, url), ("Revoke", None)]
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "invitation": self.invitation,
+            "check": access.can_revoke_request(self.request.user, self.invitation),
+        }
+
+    def form_valid(self, form):
+        uuid = self.invitation.uuid
+        try:
+            relationship_services.revoke_request(by=self.request.user, invitation=self.invitation)
+        except RuleViolation as violation:
+            return refuse(self.request, violation, "relationships:detail", uuid=uuid)
+        messages.success(self.request, "The request was revoked; its link no longer works.")
+        return redirect("relationships:detail", uuid=uuid)
+
+
+# --- Removing a relationship -----------------------------------------------------------------
+
+
+class RemoveRelationshipView(CustomerMixin, FormView):
+    permission = Perm.REMOVE_RELATIONSHIPS
+    template_name = "relationships/remove.html"
+    form_class = ConfirmForm
+
+    def get_title(self):
+        return f"Remove the reseller relationship with {self.customer}"
+
+    def get_breadcrumbs(self):
+        return [*super().get_breadcrumbs(), ("Remove relationship", None)]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        held = relationship_services.live_subscriptions_we_hold(
+            self.request.user.partner_id, self.customer
+        )
+        context.update(
+            customer=self.customer,
+            held=held,
+            check=access.can_remove_relationship(
+                self.request.user, self.customer, managed=self.managed, held=held
+            ),
+        )
+        return context
+
+    def form_valid(self, form):
+        try:
+            relationship_services.remove_relationship(by=self.request.user, customer=self.customer)
+        except RuleViolation as violation:
+            return refuse(self.request, violation, "customers:detail", uuid=self.customer.uuid)
+        messages.success(
+            self.request,
+            f"The reseller relationship with {self.customer} was removed; it is no longer in "
+            "your customer list.",
+        )
+        return redirect("customers:list")
