@@ -30,8 +30,8 @@ from multichannel.models.requests import DELEGATED_ADMIN_ROLES
 
 CONTOSO, FABRIKAM, TAILSPIN = "4100123", "5200456", "6300789"
 LINK = re.compile(
-    r"Demo invitation link \(Contoso Cloud Solutions → Litware Inc\): "
-    r"(http://127\.0\.0\.1:8000/invitations/[0-9a-f]{64}/)$",
+    r"Demo invitation link \(Contoso Cloud Solutions → Litware Inc\).*\n"
+    r"\s*(http://127\.0\.0\.1:8000/invitations/[0-9a-f]{64}/)$",
     re.MULTILINE,
 )
 
