@@ -202,21 +202,24 @@ def invitation_url(invitation: RelationshipRequest, base_url: str | None = None)
     return absolute_url(reverse("invitation-link", args=[invitation.token()]), base_url)
 
 
-def _locked_request(by_partner_id, invitation) -> RelationshipRequest:
-    return RelationshipRequest.objects.select_for_update().get(
-        pk=invitation.pk, partner_id=by_partner_id
+def _locked_pending(by: User, invitation, refusal: str) -> tuple[User, RelationshipRequest]:
+    """The actor as it is now and the request, locked; refused unless still pending.
+    `refusal` is the message, with {status} for what the request is instead."""
+    actor = _fresh_actor(by)
+    access.require(actor, Perm.CHANGE_REQUESTS)
+    locked = RelationshipRequest.objects.select_for_update().get(
+        pk=invitation.pk, partner_id=actor.partner_id
     )
+    status = locked.effective()
+    if status != RequestStatus.PENDING:
+        raise RuleViolation(refusal.format(status=RequestStatus(status).label.lower()))
+    return actor, locked
 
 
 def send_request(*, by: User, invitation: RelationshipRequest) -> RelationshipRequest:
     """Email the invitation (again) to the contact, after the transaction commits."""
     with transaction.atomic():
-        actor = _fresh_actor(by)
-        access.require(actor, Perm.CHANGE_REQUESTS)
-        locked = _locked_request(actor.partner_id, invitation)
-        status = locked.effective()
-        if status != RequestStatus.PENDING:
-            raise RuleViolation(f"It is {RequestStatus(status).label.lower()}; it cannot be sent.")
+        actor, locked = _locked_pending(by, invitation, "It is {status}; it cannot be sent.")
         locked.last_sent_at = timezone.now()
         locked.send_count += 1
         locked.save(update_fields=["last_sent_at", "send_count"])
@@ -233,12 +236,7 @@ def send_request(*, by: User, invitation: RelationshipRequest) -> RelationshipRe
 
 def revoke_request(*, by: User, invitation: RelationshipRequest) -> RelationshipRequest:
     with transaction.atomic():
-        actor = _fresh_actor(by)
-        access.require(actor, Perm.CHANGE_REQUESTS)
-        locked = _locked_request(actor.partner_id, invitation)
-        status = locked.effective()
-        if status != RequestStatus.PENDING:
-            raise RuleViolation(f"It is already {RequestStatus(status).label.lower()}.")
+        actor, locked = _locked_pending(by, invitation, "It is already {status}.")
         locked.status = RequestStatus.REVOKED
         locked.revoked_by = actor
         locked.responded_at = timezone.now()
@@ -313,6 +311,19 @@ def _check_answer(invitation: RelationshipRequest, answer: Answer) -> Answer:
             field="email",
         )
     return Answer(name, email)
+
+
+def _locked_open(token: str, answer: Answer) -> tuple[RelationshipRequest, Answer]:
+    """The invitation behind the link, locked, still open (someone may have answered while we
+    waited for the lock), and the answer checked against its tenant."""
+    invitation = find_invitation(token)
+    locked = (
+        RelationshipRequest.objects.select_for_update()
+        .select_related("partner", "customer")
+        .get(pk=invitation.pk)
+    )
+    _ensure_open(locked)
+    return locked, _check_answer(locked, answer)
 
 
 def accept_invitation(*, token: str, answer: Answer) -> RelationshipRequest:
