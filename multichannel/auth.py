@@ -12,7 +12,13 @@ def axes_username(request, credentials) -> str | None:
 
 
 class PortalBackend(ModelBackend):
-    """Django's email-and-password backend, loading what every page shows with the user."""
+    """Django's email-and-password backend, loading what every page shows with the user.
+
+    Permissions come only from the partner's role groups (roles.py); nobody holds permissions
+    of their own, so that query is skipped on every page."""
+
+    def get_user_permissions(self, user_obj, obj=None):
+        return set()
 
     def get_user(self, user_id):
         from multichannel.models import User

@@ -107,3 +107,29 @@ def terms_ending(user, today) -> dict:
         .order_by("term_end", "pk")[:8]
     )
     return {"windows": windows, "soonest": soonest}
+
+
+def counters(user) -> dict:
+    """Several counts for the dashboard in one query (scalar subqueries)."""
+    from django.db.models import F, Func, IntegerField, Subquery
+
+    from multichannel.models import OnboardingStatus, Partner
+    from multichannel.roles import Perm
+
+    def count_of(queryset):
+        counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+        return Subquery(counted, output_field=IntegerField())
+
+    wanted = {}
+    if access.has(user, Perm.VIEW_CUSTOMERS):
+        wanted["n_customers"] = count_of(access.managed_customers_for(user))
+    if access.has(user, Perm.VIEW_REQUESTS):
+        wanted["n_waiting"] = count_of(access.requests_for(user).open())
+    if access.has(user, Perm.VIEW_ONBOARDINGS):
+        wanted["n_onboardings"] = count_of(
+            access.onboardings_for(user).filter(status=OnboardingStatus.IN_PROGRESS)
+        )
+    if not wanted:
+        return {}
+    row = Partner.objects.filter(pk=user.partner_id).values(**wanted).get()
+    return {name.removeprefix("n_"): value or 0 for name, value in row.items()}

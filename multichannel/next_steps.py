@@ -28,6 +28,7 @@ class NextStep:
     title: str
     detail: str
     tone: str  # a Bootstrap colour name for the badge
+    actionable: bool = True  # False: guidance only, whatever flows exist
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ def _license_step(subscription: Subscription, today: date) -> NextStep:
             "We support it under our reseller relationship. It cannot switch partner before its "
             "term ends or it is cancelled.",
             "info",
+            actionable=False,
         )
     if end < today:
         return NextStep(
@@ -110,6 +112,7 @@ def _license_step(subscription: Subscription, today: date) -> NextStep:
             f"Term end {end:%Y-%m-%d} has passed — check its renewal",
             "If it renewed, record the new term dates; if not, buy the same offer under us now.",
             "warning",
+            actionable=False,
         )
     return NextStep(
         Kind.PLAN_MOVE,
@@ -122,9 +125,17 @@ def _license_step(subscription: Subscription, today: date) -> NextStep:
 
 def action_for(step: NextStep, subscription: Subscription) -> StepAction | None:
     """The flow that carries the step out, where there is one."""
+    if not step.actionable:
+        return None
     if step.kind == Kind.MANAGED:
         return StepAction("Manage", reverse("subscriptions:detail", args=[subscription.uuid]))
     if step.kind == Kind.REQUEST_RELATIONSHIP:
         url = reverse("relationships:new") + f"?customer={subscription.customer.uuid}"
         return StepAction("Request a reseller relationship", url)
+    if step.kind == Kind.ONBOARD_AZURE:
+        return StepAction("Onboard", reverse("subscriptions:onboard", args=[subscription.uuid]))
+    if step.kind == Kind.PLAN_MOVE:
+        return StepAction(
+            "Plan the move", reverse("subscriptions:plan-move", args=[subscription.uuid])
+        )
     return None

@@ -82,3 +82,24 @@ def send_invitation_answer(request_pk: int, base_url: str | None = None) -> None
         from_email=None,
         recipient_list=[invitation.created_by.email],
     )
+
+
+def send_move_reminder(move_pk: int, base_url: str | None = None) -> None:
+    from django.urls import reverse
+
+    from multichannel.models import PlannedMove
+
+    move = PlannedMove.objects.select_related("created_by", "customer", "subscription").get(
+        pk=move_pk
+    )
+    context = {
+        "move": move,
+        "url": absolute_url(reverse("moves:detail", args=[move.uuid]), base_url),
+    }
+    send_mail(
+        subject=f"{move.subscription.offer_name} for {move.customer.company_name} can move to "
+        f"us on {move.term_end:%Y-%m-%d}",
+        message=render_to_string("emails/move_reminder.txt", context),
+        from_email=None,
+        recipient_list=[move.created_by.email],
+    )

@@ -33,6 +33,10 @@ class Perm:
     ADD_REQUESTS = "multichannel.add_relationshiprequest"
     CHANGE_REQUESTS = "multichannel.change_relationshiprequest"
     REMOVE_RELATIONSHIPS = "multichannel.remove_relationship"
+    VIEW_ONBOARDINGS = "multichannel.view_azureonboarding"
+    ONBOARD_AZURE = "multichannel.change_azureonboarding"
+    VIEW_MOVES = "multichannel.view_plannedmove"
+    PLAN_MOVES = "multichannel.change_plannedmove"
 
 
 _USER_MANAGEMENT = frozenset(
@@ -49,6 +53,10 @@ _SALES = frozenset(
         Perm.VIEW_REQUESTS,
         Perm.ADD_REQUESTS,
         Perm.CHANGE_REQUESTS,
+        Perm.VIEW_ONBOARDINGS,
+        Perm.ONBOARD_AZURE,
+        Perm.VIEW_MOVES,
+        Perm.PLAN_MOVES,
     }
 )
 

@@ -6,6 +6,7 @@ from multichannel.views import (
     customers,
     home,
     invitations,
+    moves,
     relationships,
     subscriptions,
     users,
@@ -56,6 +57,7 @@ customers_patterns = (
             customers.SubscriptionCreateView.as_view(),
             name="enter-subscription",
         ),
+        path("<uuid:uuid>/onboard-azure/", moves.EnteredSourceView.as_view(), name="onboard-azure"),
         path(
             "<uuid:uuid>/remove-relationship/",
             relationships.RemoveRelationshipView.as_view(),
@@ -88,8 +90,36 @@ subscriptions_patterns = (
         path("<uuid:uuid>/suspend/", subscriptions.SuspendView.as_view(), name="suspend"),
         path("<uuid:uuid>/reactivate/", subscriptions.ReactivateView.as_view(), name="reactivate"),
         path("<uuid:uuid>/cancel/", subscriptions.CancelView.as_view(), name="cancel"),
+        path("<uuid:uuid>/onboard/", moves.StartOnboardingView.as_view(), name="onboard"),
+        path("<uuid:uuid>/move/", moves.PlanMoveView.as_view(), name="plan-move"),
     ],
     "subscriptions",
+)
+
+onboardings_patterns = (
+    [
+        path("", moves.OnboardingListView.as_view(), name="list"),
+        path("<uuid:uuid>/", moves.OnboardingDetailView.as_view(), name="detail"),
+        path("<uuid:uuid>/existing/", moves.SourceStep.as_view(), name="source"),
+        path(
+            "<uuid:uuid>/new-subscription/",
+            moves.NewSubscriptionStep.as_view(),
+            name="subscription",
+        ),
+        path("<uuid:uuid>/services/", moves.ServicesStep.as_view(), name="services"),
+        path("<uuid:uuid>/review/", moves.ReviewStep.as_view(), name="review"),
+    ],
+    "onboardings",
+)
+
+moves_patterns = (
+    [
+        path("", moves.MoveListView.as_view(), name="list"),
+        path("<uuid:uuid>/", moves.MoveDetailView.as_view(), name="detail"),
+        path("<uuid:uuid>/done/", moves.CloseMoveView.as_view(done=True), name="done"),
+        path("<uuid:uuid>/cancel/", moves.CloseMoveView.as_view(done=False), name="cancel"),
+    ],
+    "moves",
 )
 
 urlpatterns = [
@@ -113,6 +143,8 @@ urlpatterns = [
     path("customers/", include(customers_patterns)),
     path("subscriptions/", include(subscriptions_patterns)),
     path("relationship-requests/", include(relationships_patterns)),
+    path("onboardings/", include(onboardings_patterns)),
+    path("planned-moves/", include(moves_patterns)),
     path(
         "invitations/<str:token>/", invitations.InvitationLinkView.as_view(), name="invitation-link"
     ),

@@ -1,7 +1,9 @@
 """Every URL by every persona: sign-in redirect, 403 naming the role, 404 for another partner's
 object, or the page. Adding a URL without a row here fails `test_every_url_has_a_row`."""
 
+import uuid
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -82,6 +84,20 @@ MATRIX: dict[str, Row] = {
     # The customer's side is public: the landing moves the token into the session.
     "invitation-link": Row(*[REDIRECT] * 5, kwargs="token", public=True),
     "invitation": _same(NOT_FOUND),  # no invitation in this session
+    "subscriptions:onboard": Row(LOGIN, OK, FORBIDDEN, OK, NOT_FOUND, kwargs="azure"),
+    "subscriptions:plan-move": SUBSCRIPTION_OBJECT,
+    "customers:onboard-azure": CUSTOMER_OBJECT,
+    "onboardings:list": SALES,
+    "onboardings:detail": Row(LOGIN, OK, FORBIDDEN, OK, NOT_FOUND, kwargs="onboarding"),
+    "onboardings:source": Row(LOGIN, OK, FORBIDDEN, OK, NOT_FOUND, kwargs="onboarding"),
+    # Later steps are not open yet: back to the step reached.
+    "onboardings:subscription": Row(LOGIN, REDIRECT, FORBIDDEN, REDIRECT, NOT_FOUND, "onboarding"),
+    "onboardings:services": Row(LOGIN, REDIRECT, FORBIDDEN, REDIRECT, NOT_FOUND, "onboarding"),
+    "onboardings:review": Row(LOGIN, REDIRECT, FORBIDDEN, REDIRECT, NOT_FOUND, "onboarding"),
+    "moves:list": SALES,
+    "moves:detail": Row(LOGIN, OK, FORBIDDEN, OK, NOT_FOUND, kwargs="move"),
+    "moves:done": Row(LOGIN, OK, FORBIDDEN, OK, NOT_FOUND, kwargs="move"),
+    "moves:cancel": Row(LOGIN, OK, FORBIDDEN, OK, NOT_FOUND, kwargs="move"),
 }
 
 
@@ -119,7 +135,49 @@ def open_request(sales_agent):
     )
 
 
+@pytest.fixture
+def azure_onboarding(sales_agent, held_subscription):
+    from multichannel.models import BillingType, Channel, Subscription
+    from multichannel.services.onboarding import start_onboarding
+
+    azure = Subscription.objects.create(
+        customer=held_subscription.customer,
+        offer_name="Azure plan",
+        offer_id="MS-AZR-0017P",
+        billing_type=BillingType.USAGE,
+        channel=Channel.EA,
+        external_id=uuid.uuid4(),
+    )
+    return start_onboarding(by=sales_agent, source=azure)
+
+
+@pytest.fixture
+def planned_move(sales_agent, held_subscription):
+    from multichannel.models import Channel, Subscription
+    from multichannel.services.moves import plan_move
+
+    direct = Subscription.objects.create(
+        customer=held_subscription.customer,
+        offer_name="Office 365 E1",
+        offer_id="CFQ7TTC0LF8R",
+        billing_type="license",
+        channel=Channel.DIRECT,
+        external_id=uuid.uuid4(),
+        quantity=5,
+        term="annual",
+        term_start=date.today() - timedelta(days=300),
+        term_end=date.today() + timedelta(days=65),
+    )
+    return plan_move(by=sales_agent, subscription=direct, remind_days_before=30)
+
+
 def _kwargs(kind: str, request) -> dict:
+    if kind == "azure":
+        return {"uuid": request.getfixturevalue("azure_onboarding").source.uuid}
+    if kind == "onboarding":
+        return {"uuid": request.getfixturevalue("azure_onboarding").uuid}
+    if kind == "move":
+        return {"uuid": request.getfixturevalue("planned_move").uuid}
     if kind == "request":
         return {"uuid": request.getfixturevalue("open_request").uuid}
     if kind == "token":

@@ -280,17 +280,30 @@ def test_it_says_we_manage_a_subscription_we_hold_and_how_to_restore_a_suspended
     "sub",
     [
         subscription(status=SubscriptionStatus.CANCELLED),
-        subscription(),
         subscription(term_end=PAST_END),
-        subscription(billing_type=BillingType.USAGE, channel=Channel.EA),
+        subscription(term_end=None),
         subscription(billing_type=BillingType.USAGE, channel=Channel.CSP, holder="another partner"),
     ],
-    ids=["ended", "plan-move", "plan-move-past", "onboard-azure", "switch-partner"],
+    ids=["ended", "plan-move-past", "plan-move-no-term-end", "switch-partner"],
 )
 def test_it_links_no_flow_for_a_step_that_is_guidance_only(sub):
     step = step_for(sub)
     assert step.kind != Kind.MANAGED
     assert action_for(step, sub) is None
+
+
+@pytest.mark.parametrize(
+    ("sub", "label", "path"),
+    [
+        (subscription(), "Plan the move", "move"),
+        (subscription(billing_type=BillingType.USAGE, channel=Channel.EA), "Onboard", "onboard"),
+    ],
+    ids=["plan-move", "onboard-azure"],
+)
+def test_it_links_the_flows_that_carry_a_step_out(sub, label, path):
+    action = action_for(step_for(sub), sub)
+    assert action.label == label
+    assert action.url == f"/subscriptions/{sub.uuid}/{path}/"
 
 
 def test_it_links_a_relationship_request_for_the_customer_when_none_is_active():

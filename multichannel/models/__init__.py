@@ -13,6 +13,15 @@ from multichannel.models.customers import (
     SubscriptionStatus,
     Term,
 )
+from multichannel.models.moves import (
+    AzureOnboarding,
+    AzureService,
+    MoveStatus,
+    OnboardingStatus,
+    OnboardingStep,
+    PlannedMove,
+    ServiceDisposition,
+)
 from multichannel.models.partners import Cloud, Partner, RoleGroup
 from multichannel.models.requests import RelationshipRequest, RequestStatus
 from multichannel.models.users import User
@@ -20,6 +29,8 @@ from multichannel.models.users import User
 __all__ = [
     "Action",
     "AuditEntry",
+    "AzureOnboarding",
+    "AzureService",
     "BillingType",
     "Channel",
     "Cloud",
@@ -27,13 +38,18 @@ __all__ = [
     "Customer",
     "CustomerGroupObjectPermission",
     "CustomerUserObjectPermission",
+    "MoveStatus",
+    "OnboardingStatus",
+    "OnboardingStep",
     "Outcome",
     "Partner",
+    "PlannedMove",
     "Relationship",
     "RelationshipRequest",
     "RelationshipStatus",
     "RequestStatus",
     "RoleGroup",
+    "ServiceDisposition",
     "Source",
     "Subscription",
     "SubscriptionStatus",

@@ -38,6 +38,20 @@ class Action(models.TextChoices):
     SUBSCRIPTION_SUSPENDED = "subscriptions.suspended", "Subscription suspended"
     SUBSCRIPTION_REACTIVATED = "subscriptions.reactivated", "Subscription reactivated"
     SUBSCRIPTION_CANCELLED = "subscriptions.cancelled", "Subscription cancelled"
+    # Azure onboarding and planned moves.
+    ONBOARDING_STARTED = "onboarding.started", "Azure onboarding started"
+    ONBOARDING_SOURCE_CONFIRMED = "onboarding.source_confirmed", "Existing subscription confirmed"
+    ONBOARDING_SUBSCRIPTION_CREATED = (
+        "onboarding.subscription_created",
+        "Azure subscription created under us",
+    )
+    ONBOARDING_SERVICES_RECORDED = "onboarding.services_recorded", "Services to move recorded"
+    ONBOARDING_FINISHED = "onboarding.finished", "Azure onboarding finished"
+    MOVE_PLANNED = "moves.planned", "Move planned for the term end"
+    MOVE_UPDATED = "moves.updated", "Planned move checklist updated"
+    MOVE_DUE = "moves.due", "Planned move due: reminder sent"
+    MOVE_DONE = "moves.done", "Planned move done"
+    MOVE_CANCELLED = "moves.cancelled", "Planned move cancelled"
     # The log itself.
     ACTIVITY_EXPORTED = "activity.exported", "Activity log exported"
 
@@ -52,6 +66,8 @@ class Category(models.TextChoices):
     CUSTOMERS = "customers", "Customers"
     RELATIONSHIPS = "relationships", "Relationships"
     SUBSCRIPTIONS = "subscriptions", "Subscriptions"
+    ONBOARDING = "onboarding", "Azure onboarding"
+    MOVES = "moves", "Planned moves"
     ACTIVITY = "activity", "Activity log"
 
 

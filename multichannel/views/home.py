@@ -1,8 +1,11 @@
+from datetime import timedelta
+
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.views.generic import TemplateView
 
 from multichannel import access, dashboard
+from multichannel.models import MoveStatus
 from multichannel.roles import ROLE_DESCRIPTIONS, Perm, Role
 from multichannel.views.mixins import PortalMixin
 
@@ -28,17 +31,30 @@ class HomeView(PortalMixin, TemplateView):
                 must_change=Count("pk", filter=Q(is_active=True, must_change_password=True)),
             )
             context["active_global_admins"] = access.active_global_admins(user.partner_id).count()
+        counts = dashboard.counters(user)
+        context["counts"] = counts
         if access.has(user, Perm.VIEW_SUBSCRIPTIONS):
             rows = dashboard.subscriptions_by_channel(user)
             context["channel_rows"] = rows
             context["chart_height"] = len(rows) * dashboard.ROW_HEIGHT
             context["subscription_total"] = sum(row.total for row in rows)
             context["terms"] = dashboard.terms_ending(user, timezone.localdate())
-            context["customer_count"] = access.managed_customers_for(user).count()
+            context["customer_count"] = counts.get("customers", 0)
         if access.has(user, Perm.VIEW_REQUESTS):
             waiting = access.requests_for(user).open().order_by("expires_at", "pk")
-            context["waiting_count"] = waiting.count()
+            context["waiting_count"] = counts.get("waiting", 0)
             context["waiting"] = list(waiting[:5])
+        if access.has(user, Perm.VIEW_MOVES):
+            soon = timezone.localdate() + timedelta(days=30)
+            context["moves"] = list(
+                access.moves_for(user)
+                .filter(
+                    Q(status=MoveStatus.DUE) | Q(status=MoveStatus.PLANNED, remind_on__lte=soon)
+                )
+                .select_related("customer", "subscription")
+                .order_by("term_end", "pk")[:6]
+            )
+            context["onboardings_in_progress"] = counts.get("onboardings", 0)
         if access.has(user, Perm.VIEW_ACTIVITY):
             context["recent_activity"] = list(access.activity_for(user)[:8])
         return context
