@@ -558,7 +558,7 @@ NAVIGATION: tuple[NavItem, ...] = (
         section="subscriptions",
     ),
     NavItem(
-        "Relationship requests",
+        "Requests",
         "relationships:list",
         "envelope-paper",
         Perm.VIEW_REQUESTS,

@@ -19,12 +19,13 @@ NAV = {
         "Home",
         "Customers",
         "Subscriptions",
-        "Relationship requests",
+        "Requests",
+        "Moves",
         "Users",
         "Activity log",
     },
     Role.USER_MANAGEMENT_ADMIN: {"Home", "Users", "Activity log"},
-    Role.SALES_AGENT: {"Home", "Customers", "Subscriptions", "Relationship requests"},
+    Role.SALES_AGENT: {"Home", "Customers", "Subscriptions", "Requests", "Moves"},
 }
 
 

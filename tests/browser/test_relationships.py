@@ -22,7 +22,7 @@ def test_request_accept_and_see_the_customer(new_page, sales_agent, other_partne
 
     agent = new_page(permissions=["clipboard-read", "clipboard-write"])
     sign_in(agent, sales_agent.email, PASSWORD)
-    agent.get_by_role("link", name="Relationship requests").first.click()
+    agent.get_by_role("navigation", name="Main").get_by_role("link", name="Requests").click()
     agent.get_by_role("link", name="Request a reseller relationship").first.click()
 
     expect(agent.locator('[aria-current="step"]')).to_contain_text("Customer")
@@ -75,8 +75,8 @@ def test_request_accept_and_see_the_customer(new_page, sales_agent, other_partne
     agent.get_by_role("link", name="Litware").click()
     expect(agent.get_by_text("Lee Gu (lee@litware.onmicrosoft.com)")).to_be_visible()
     expect(agent.get_by_text("Helpdesk administrator, User administrator, until")).to_be_visible()
-    expect(agent.get_by_role("link", name="Microsoft 365 E5")).to_be_visible()
-    expect(agent.get_by_role("link", name="Azure EA")).to_be_visible()
+    expect(agent.get_by_role("link", name="Microsoft 365 E5", exact=True)).to_be_visible()
+    expect(agent.get_by_role("link", name="Azure EA", exact=True)).to_be_visible()
 
     again = new_page()
     again.goto(link)
