@@ -92,6 +92,11 @@ def send_move_reminder(move_pk: int, base_url: str | None = None) -> None:
     move = PlannedMove.objects.select_related("created_by", "customer", "subscription").get(
         pk=move_pk
     )
+    recipients = [move.created_by.email] if move.created_by.is_active else []
+    if not recipients:  # whoever planned it has left: the partner's Global admins are told
+        from multichannel.access import active_global_admins
+
+        recipients = list(active_global_admins(move.partner_id).values_list("email", flat=True))
     context = {
         "move": move,
         "url": absolute_url(reverse("moves:detail", args=[move.uuid]), base_url),
@@ -101,5 +106,5 @@ def send_move_reminder(move_pk: int, base_url: str | None = None) -> None:
         f"us on {move.term_end:%Y-%m-%d}",
         message=render_to_string("emails/move_reminder.txt", context),
         from_email=None,
-        recipient_list=[move.created_by.email],
+        recipient_list=recipients,
     )

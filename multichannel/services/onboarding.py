@@ -40,13 +40,16 @@ def _fresh_actor(by: User) -> User:
 
 
 def _locked(actor: User, onboarding: AzureOnboarding) -> AzureOnboarding:
+    """The onboarding, locked, still in progress, and still allowed as things are now (the
+    relationship may have been removed, the old subscription cancelled, since it started)."""
     locked = (
         AzureOnboarding.objects.select_for_update(of=("self",))
-        .select_related("customer", "source", "new_subscription")
+        .select_related("customer", "source", "source__customer", "new_subscription")
         .get(pk=onboarding.pk, partner_id=actor.partner_id)
     )
     if locked.is_finished:
         raise RuleViolation("This onboarding is finished; it can no longer change.")
+    access.can_onboard(actor, locked.source).enforce()
     return locked
 
 
@@ -142,9 +145,13 @@ def confirm_source(
         access.require(actor, Perm.ONBOARD_AZURE)
         locked = _locked(actor, onboarding)
         names = _clean_names(services)
-        known = set(locked.services.values_list("name", flat=True))
+        if locked.reached > OnboardingStep.SOURCE:
+            names = []  # past step 1 the list is kept in step 3, where each service is decided
+        known = {name.lower() for name in locked.services.values_list("name", flat=True)}
         AzureService.objects.bulk_create(
-            AzureService(onboarding=locked, name=name) for name in names if name not in known
+            AzureService(onboarding=locked, name=name)
+            for name in names
+            if name.lower() not in known
         )
         _touch(locked, actor, OnboardingStep.NEW_SUBSCRIPTION)
         record(
@@ -272,6 +279,14 @@ def finish(*, by: User, onboarding: AzureOnboarding, cancel_source: bool) -> Azu
         locked = _locked(actor, current)
         if locked.reached < OnboardingStep.REVIEW or locked.new_subscription_id is None:
             raise RuleViolation("Finish the earlier steps first.")
+        kept = list(locked.services.filter(disposition=ServiceDisposition.KEEP))
+        if cancel_source and kept:
+            raise RuleViolation(
+                "The old subscription cannot be cancelled as a whole: "
+                + ", ".join(s.name for s in kept)
+                + " stay on it.",
+                field="cancel_source",
+            )
         now = timezone.now()
         moving = list(locked.services.filter(disposition=ServiceDisposition.CANCEL))
         locked.services.filter(pk__in=[s.pk for s in moving]).update(cancelled_at=now)

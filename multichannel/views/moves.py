@@ -383,7 +383,9 @@ class ReviewStep(OnboardingStepView):
                 cancel_source=form.cleaned_data["cancel_source"],
             )
         except RuleViolation as violation:
-            form.add_error(None, violation.message)
+            form.add_error(
+                violation.field if violation.field in form.fields else None, violation.message
+            )
             return self.form_invalid(form)
         messages.success(self.request, "The onboarding is finished.")
         return redirect("onboardings:detail", uuid=onboarding.uuid)
