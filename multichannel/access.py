@@ -28,6 +28,9 @@ from multichannel.models import (
     RequestStatus,
     Subscription,
     SubscriptionStatus,
+    TransferGroupObjectPermission,
+    TransferRequest,
+    TransferStatus,
     User,
 )
 from multichannel.models.audit import Category
@@ -210,12 +213,17 @@ def user_actions(actor, target: User) -> UserActions:
 # Lists filter through one subquery on the permission table, never a Python list of ids.
 
 
-def _granted_customers(user, action: str):
-    return CustomerGroupObjectPermission.objects.filter(
+def _granted(table, user, codename: str):
+    """Ids of the objects `user`'s groups hold `codename` on: one subquery on a guardian table."""
+    return table.objects.filter(
         group__user=user,
-        permission__codename=f"{action}_customer",
+        permission__codename=codename,
         permission__content_type__app_label="multichannel",
     ).values("content_object_id")
+
+
+def _granted_customers(user, action: str):
+    return _granted(CustomerGroupObjectPermission, user, f"{action}_customer")
 
 
 def customers_for(viewer) -> QuerySet[Customer]:
@@ -499,6 +507,92 @@ def can_plan_move(viewer, subscription: Subscription, today, *, managed=None) ->
     return ALLOWED
 
 
+# --- Transfers between partners --------------------------------------------------------------
+
+
+def transfers_for(viewer) -> QuerySet[TransferRequest]:
+    """Both sides of a transfer see it: the target its incoming side, the source its outgoing
+    side; a third partner nothing (object permissions granted to both partners' groups)."""
+    require(viewer, Perm.VIEW_TRANSFERS)
+    return TransferRequest.objects.filter(
+        pk__in=_granted(TransferGroupObjectPermission, viewer, "view_transferrequest")
+    )
+
+
+def get_transfer_for(viewer, transfer_uuid) -> TransferRequest:
+    return get_object_or_404(
+        transfers_for(viewer).select_related(
+            "customer", "source_partner", "target_partner", "created_by", "answered_by"
+        ),
+        uuid=transfer_uuid,
+    )
+
+
+def eligible_for_transfer(customer, source_partner_id) -> QuerySet[Subscription]:
+    """Rule 12: the customer's live usage-based subscriptions the source partner holds, not
+    already in a pending transfer. License-based ones never are (rule 10)."""
+    from multichannel.models import LineItemStatus, TransferLineItem
+
+    in_pending = TransferLineItem.objects.filter(status=LineItemStatus.PENDING).values(
+        "subscription_id"
+    )
+    return (
+        Subscription.objects.live()
+        .held_by(source_partner_id)
+        .filter(customer=customer, billing_type=BillingType.USAGE)
+        .exclude(pk__in=in_pending)
+        .order_by("offer_name", "pk")
+    )
+
+
+def can_request_transfer(viewer, customer, source_partner, *, managed=None) -> Check:
+    if not has(viewer, Perm.REQUEST_TRANSFERS):
+        return _missing(Perm.REQUEST_TRANSFERS)
+    if managed is None:
+        managed = manages_customer(viewer, customer)
+    if not managed:
+        return Check(False, "We need an active reseller relationship with the customer first.")
+    if source_partner.pk == viewer.partner_id:
+        return Check(False, "We already hold what that partner would transfer: choose another.")
+    if source_partner.cloud != viewer.partner.cloud or customer.cloud != viewer.partner.cloud:
+        return Check(
+            False,
+            f"{source_partner.name} works in the {source_partner.get_cloud_display()} cloud; a "
+            "transfer happens only between partners of the same cloud.",
+        )
+    if not eligible_for_transfer(customer, source_partner.pk).exists():
+        return Check(
+            False,
+            f"{source_partner.name} holds no active Azure subscription of {customer} that is not "
+            "already in a pending transfer.",
+        )
+    return ALLOWED
+
+
+def _transfer_pending(transfer) -> Check:
+    status = transfer.effective()
+    if status != TransferStatus.PENDING:
+        return Check(False, f"It is {TransferStatus(status).label.lower()}.")
+    return ALLOWED
+
+
+def can_cancel_transfer(viewer, transfer) -> Check:
+    if not has(viewer, Perm.REQUEST_TRANSFERS):
+        return _missing(Perm.REQUEST_TRANSFERS)
+    if transfer.target_partner_id != viewer.partner_id:
+        return Check(False, "Only the partner that asked for the transfer can cancel it.")
+    return _transfer_pending(transfer)
+
+
+def can_answer_transfer(viewer, transfer) -> Check:
+    """Accept or decline: a Global admin of the source partner."""
+    if transfer.source_partner_id != viewer.partner_id:
+        return Check(False, "Only the partner that holds the subscriptions answers.")
+    if not has(viewer, Perm.ACCEPT_TRANSFERS):
+        return _missing(Perm.ACCEPT_TRANSFERS)
+    return _transfer_pending(transfer)
+
+
 # --- Activity log -------------------------------------------------------------------------------
 
 USER_MANAGEMENT_CATEGORIES = (Category.USERS, Category.AUTH)
@@ -571,6 +665,13 @@ NAVIGATION: tuple[NavItem, ...] = (
         Perm.VIEW_ONBOARDINGS,
         section="moves",
     ),
+    NavItem(
+        "Transfers",
+        "transfers:list",
+        "arrow-repeat",
+        Perm.VIEW_TRANSFERS,
+        section="transfers",
+    ),
     NavItem("Users", "users:list", "people", Perm.VIEW_USERS, section="users"),
     NavItem(
         "Activity log", "activity:list", "journal-text", Perm.VIEW_ACTIVITY, section="activity"
@@ -600,6 +701,8 @@ CAPABILITIES = {
     "remove_relationships": Perm.REMOVE_RELATIONSHIPS,
     "onboard_azure": Perm.ONBOARD_AZURE,
     "plan_moves": Perm.PLAN_MOVES,
+    "request_transfers": Perm.REQUEST_TRANSFERS,
+    "accept_transfers": Perm.ACCEPT_TRANSFERS,
 }
 
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db.models import Case, CharField, Count, Q, Value, When
+from django.utils import timezone
 
 from multichannel import access
 from multichannel.models import BillingType, Channel, Term
@@ -129,6 +130,13 @@ def counters(user) -> dict:
         wanted["n_onboardings"] = count_of(
             access.onboardings_for(user).filter(status=OnboardingStatus.IN_PROGRESS)
         )
+    if access.has(user, Perm.VIEW_TRANSFERS):
+        pending = access.transfers_for(user).filter(status="pending", expires_at__gt=timezone.now())
+        wanted["n_transfers_incoming"] = count_of(pending.filter(target_partner_id=user.partner_id))
+        if access.has(user, Perm.ACCEPT_TRANSFERS):
+            wanted["n_transfers_to_answer"] = count_of(
+                pending.filter(source_partner_id=user.partner_id)
+            )
     if not wanted:
         return {}
     row = Partner.objects.filter(pk=user.partner_id).values(**wanted).get()

@@ -134,6 +134,11 @@ def action_for(step: NextStep, subscription: Subscription) -> StepAction | None:
         return StepAction("Request a reseller relationship", url)
     if step.kind == Kind.ONBOARD_AZURE:
         return StepAction("Onboard", reverse("subscriptions:onboard", args=[subscription.uuid]))
+    if step.kind == Kind.SWITCH_PARTNER and subscription.partner_of_record_id:
+        query = (
+            f"?customer={subscription.customer.uuid}&source={subscription.partner_of_record.uuid}"
+        )
+        return StepAction("Ask for a transfer", reverse("transfers:new") + query)
     if step.kind == Kind.PLAN_MOVE:
         return StepAction(
             "Plan the move", reverse("subscriptions:plan-move", args=[subscription.uuid])

@@ -108,3 +108,49 @@ def send_move_reminder(move_pk: int, base_url: str | None = None) -> None:
         from_email=None,
         recipient_list=recipients,
     )
+
+
+def send_transfer_news(transfer_pk: int, what: str, base_url: str | None = None) -> None:
+    """Created: the source partner's Global admins are asked. Declined: the requester is told.
+    Completed: the requester, the source partner's Global admins and the customer's contact."""
+    from django.urls import reverse
+
+    from multichannel.access import active_global_admins
+    from multichannel.models import TransferRequest
+
+    transfer = TransferRequest.objects.select_related(
+        "customer", "source_partner", "target_partner", "created_by", "answered_by"
+    ).get(pk=transfer_pk)
+    url = absolute_url(reverse("transfers:detail", args=[transfer.uuid]), base_url)
+    source_admins = list(
+        active_global_admins(transfer.source_partner_id).values_list("email", flat=True)
+    )
+    requester = [transfer.created_by.email] if transfer.created_by.is_active else []
+    items = list(transfer.items.select_related("subscription"))
+    context = {"transfer": transfer, "url": url, "items": items}
+    if what == "created":
+        messages = [(source_admins, "transfer_created")]
+    elif what == "declined":
+        messages = [(requester, "transfer_declined")]
+    else:
+        messages = [
+            (requester + source_admins, "transfer_completed"),
+            ([transfer.notify_email], "transfer_completed_customer"),
+        ]
+    subjects = {
+        "transfer_created": f"{transfer.target_partner.name} asks for the Azure subscriptions "
+        f"of {transfer.customer.company_name}",
+        "transfer_declined": f"{transfer.source_partner.name} declined the transfer of "
+        f"{transfer.customer.company_name}'s Azure",
+        "transfer_completed": f"Transfer of {transfer.customer.company_name}'s Azure completed",
+        "transfer_completed_customer": f"Your Azure subscriptions now move to "
+        f"{transfer.target_partner.name}",
+    }
+    for recipients, template in messages:
+        if recipients:
+            send_mail(
+                subject=subjects[template],
+                message=render_to_string(f"emails/{template}.txt", context),
+                from_email=None,
+                recipient_list=sorted(set(recipients)),
+            )

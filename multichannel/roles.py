@@ -37,6 +37,9 @@ class Perm:
     ONBOARD_AZURE = "multichannel.change_azureonboarding"
     VIEW_MOVES = "multichannel.view_plannedmove"
     PLAN_MOVES = "multichannel.change_plannedmove"
+    VIEW_TRANSFERS = "multichannel.view_transferrequest"
+    REQUEST_TRANSFERS = "multichannel.add_transferrequest"
+    ACCEPT_TRANSFERS = "multichannel.accept_transferrequest"
 
 
 _USER_MANAGEMENT = frozenset(
@@ -57,13 +60,20 @@ _SALES = frozenset(
         Perm.ONBOARD_AZURE,
         Perm.VIEW_MOVES,
         Perm.PLAN_MOVES,
+        Perm.VIEW_TRANSFERS,
+        Perm.REQUEST_TRANSFERS,
     }
 )
 
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.GLOBAL_ADMIN: _USER_MANAGEMENT
     | _SALES
-    | {Perm.MANAGE_GLOBAL_ADMINS, Perm.VIEW_ALL_ACTIVITY, Perm.REMOVE_RELATIONSHIPS},
+    | {
+        Perm.MANAGE_GLOBAL_ADMINS,
+        Perm.VIEW_ALL_ACTIVITY,
+        Perm.REMOVE_RELATIONSHIPS,
+        Perm.ACCEPT_TRANSFERS,
+    },
     Role.USER_MANAGEMENT_ADMIN: _USER_MANAGEMENT,
     Role.SALES_AGENT: _SALES,
 }

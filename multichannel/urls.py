@@ -9,6 +9,7 @@ from multichannel.views import (
     moves,
     relationships,
     subscriptions,
+    transfers,
     users,
 )
 
@@ -122,6 +123,24 @@ moves_patterns = (
     "moves",
 )
 
+transfers_patterns = (
+    [
+        path("", transfers.TransferListView.as_view(), name="list"),
+        path("new/", transfers.TransferCreateView.as_view(), name="new"),
+        path("<uuid:uuid>/", transfers.TransferDetailView.as_view(), name="detail"),
+        path(
+            "<uuid:uuid>/accept/", transfers.TransferAnswerView.as_view(accept=True), name="accept"
+        ),
+        path(
+            "<uuid:uuid>/decline/",
+            transfers.TransferAnswerView.as_view(accept=False),
+            name="decline",
+        ),
+        path("<uuid:uuid>/cancel/", transfers.TransferCancelView.as_view(), name="cancel"),
+    ],
+    "transfers",
+)
+
 urlpatterns = [
     path("", home.HomeView.as_view(), name="home"),
     path("sign-in/", auth.SignInView.as_view(), name="sign-in"),
@@ -145,6 +164,7 @@ urlpatterns = [
     path("relationship-requests/", include(relationships_patterns)),
     path("onboardings/", include(onboardings_patterns)),
     path("planned-moves/", include(moves_patterns)),
+    path("transfers/", include(transfers_patterns)),
     path(
         "invitations/<str:token>/", invitations.InvitationLinkView.as_view(), name="invitation-link"
     ),

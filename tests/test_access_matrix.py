@@ -98,6 +98,13 @@ MATRIX: dict[str, Row] = {
     "moves:detail": Row(LOGIN, OK, FORBIDDEN, OK, NOT_FOUND, kwargs="move"),
     "moves:done": Row(LOGIN, OK, FORBIDDEN, OK, NOT_FOUND, kwargs="move"),
     "moves:cancel": Row(LOGIN, OK, FORBIDDEN, OK, NOT_FOUND, kwargs="move"),
+    # A transfer asked of the other partner (the source): it sees its outgoing side too.
+    "transfers:list": SALES,
+    "transfers:new": SALES,
+    "transfers:detail": Row(LOGIN, OK, FORBIDDEN, OK, OK, kwargs="transfer"),
+    "transfers:cancel": Row(LOGIN, OK, FORBIDDEN, OK, OK, kwargs="transfer"),
+    "transfers:accept": Row(LOGIN, OK, FORBIDDEN, OK, OK, kwargs="transfer"),
+    "transfers:decline": Row(LOGIN, OK, FORBIDDEN, OK, OK, kwargs="transfer"),
 }
 
 
@@ -171,7 +178,35 @@ def planned_move(sales_agent, held_subscription):
     return plan_move(by=sales_agent, subscription=direct, remind_days_before=30)
 
 
+@pytest.fixture
+def transfer(sales_agent, held_subscription, other_partner):
+    """Our partner asks the other partner for the customer's Azure it holds."""
+    from multichannel.models import Relationship, RelationshipStatus, Subscription
+    from multichannel.services.permissions import refresh_customer_access
+    from multichannel.services.transfers import request_transfer
+
+    customer = held_subscription.customer
+    Relationship.objects.create(
+        partner=other_partner, customer=customer, status=RelationshipStatus.ACTIVE
+    )
+    refresh_customer_access(customer, other_partner)
+    Subscription.objects.create(
+        customer=customer,
+        offer_name="Azure plan",
+        offer_id="DZH318Z0BPS6",
+        billing_type="usage",
+        channel="csp",
+        partner_of_record=other_partner,
+        external_id=uuid.uuid4(),
+    )
+    return request_transfer(
+        by=sales_agent, customer=customer, source_partner=other_partner, notify_email="it@x.example"
+    )
+
+
 def _kwargs(kind: str, request) -> dict:
+    if kind == "transfer":
+        return {"uuid": request.getfixturevalue("transfer").uuid}
     if kind == "azure":
         return {"uuid": request.getfixturevalue("azure_onboarding").source.uuid}
     if kind == "onboarding":

@@ -282,9 +282,8 @@ def test_it_says_we_manage_a_subscription_we_hold_and_how_to_restore_a_suspended
         subscription(status=SubscriptionStatus.CANCELLED),
         subscription(term_end=PAST_END),
         subscription(term_end=None),
-        subscription(billing_type=BillingType.USAGE, channel=Channel.CSP, holder="another partner"),
     ],
-    ids=["ended", "plan-move-past", "plan-move-no-term-end", "switch-partner"],
+    ids=["ended", "plan-move-past", "plan-move-no-term-end"],
 )
 def test_it_links_no_flow_for_a_step_that_is_guidance_only(sub):
     step = step_for(sub)
@@ -304,6 +303,17 @@ def test_it_links_the_flows_that_carry_a_step_out(sub, label, path):
     action = action_for(step_for(sub), sub)
     assert action.label == label
     assert action.url == f"/subscriptions/{sub.uuid}/{path}/"
+
+
+def test_it_links_a_transfer_request_to_the_partner_that_holds_the_azure():
+    sub = subscription(
+        billing_type=BillingType.USAGE, channel=Channel.CSP, holder="another partner"
+    )
+    action = action_for(step_for(sub), sub)
+    assert action.label == "Ask for a transfer"
+    assert action.url == (
+        f"/transfers/new/?customer={sub.customer.uuid}&source={sub.partner_of_record.uuid}"
+    )
 
 
 def test_it_links_a_relationship_request_for_the_customer_when_none_is_active():

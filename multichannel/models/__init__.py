@@ -24,6 +24,15 @@ from multichannel.models.moves import (
 )
 from multichannel.models.partners import Cloud, Partner, RoleGroup
 from multichannel.models.requests import RelationshipRequest, RequestStatus
+from multichannel.models.transfers import (
+    LineItemStatus,
+    ProductType,
+    TransferGroupObjectPermission,
+    TransferLineItem,
+    TransferRequest,
+    TransferStatus,
+    TransferUserObjectPermission,
+)
 from multichannel.models.users import User
 
 __all__ = [
@@ -38,12 +47,14 @@ __all__ = [
     "Customer",
     "CustomerGroupObjectPermission",
     "CustomerUserObjectPermission",
+    "LineItemStatus",
     "MoveStatus",
     "OnboardingStatus",
     "OnboardingStep",
     "Outcome",
     "Partner",
     "PlannedMove",
+    "ProductType",
     "Relationship",
     "RelationshipRequest",
     "RelationshipStatus",
@@ -54,5 +65,10 @@ __all__ = [
     "Subscription",
     "SubscriptionStatus",
     "Term",
+    "TransferGroupObjectPermission",
+    "TransferLineItem",
+    "TransferRequest",
+    "TransferStatus",
+    "TransferUserObjectPermission",
     "User",
 ]

@@ -52,6 +52,13 @@ class Action(models.TextChoices):
     MOVE_DUE = "moves.due", "Planned move due: reminder sent"
     MOVE_DONE = "moves.done", "Planned move done"
     MOVE_CANCELLED = "moves.cancelled", "Planned move cancelled"
+    # Transfers between partners.
+    TRANSFER_CREATED = "transfers.created", "Transfer request created"
+    TRANSFER_ACCEPTED = "transfers.accepted", "Transfer request accepted"
+    TRANSFER_COMPLETED = "transfers.completed", "Transfer completed"
+    TRANSFER_DECLINED = "transfers.declined", "Transfer request declined"
+    TRANSFER_CANCELLED = "transfers.cancelled", "Transfer request cancelled"
+    TRANSFER_EXPIRED = "transfers.expired", "Transfer request expired"
     # The log itself.
     ACTIVITY_EXPORTED = "activity.exported", "Activity log exported"
 
@@ -68,6 +75,7 @@ class Category(models.TextChoices):
     SUBSCRIPTIONS = "subscriptions", "Subscriptions"
     ONBOARDING = "onboarding", "Azure onboarding"
     MOVES = "moves", "Planned moves"
+    TRANSFERS = "transfers", "Transfers"
     ACTIVITY = "activity", "Activity log"
 
 

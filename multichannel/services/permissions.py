@@ -50,10 +50,26 @@ def set_group_permissions(obj: models.Model, groups, actions: set[str]) -> None:
     )
 
 
+def groups_holding(partner, permission: str) -> list[Group]:
+    """The partner's role groups whose role carries `permission`."""
+    roles = [role for role, perms in ROLE_PERMISSIONS.items() if permission in perms]
+    return list(Group.objects.filter(role_group__partner=partner, role_group__role__in=roles))
+
+
 def customer_groups(partner) -> list[Group]:
     """The partner's role groups that deal with customers (Global admin and Sales agent)."""
-    roles = [role for role, perms in ROLE_PERMISSIONS.items() if Perm.VIEW_CUSTOMERS in perms]
-    return list(Group.objects.filter(role_group__partner=partner, role_group__role__in=roles))
+    return groups_holding(partner, Perm.VIEW_CUSTOMERS)
+
+
+def grant_transfer_access(transfer) -> None:
+    """Both partners see a transfer; the target's groups may also change (cancel) it. What the
+    source may do (accept, decline) is its Global admins' role, checked on the source side."""
+    set_group_permissions(
+        transfer, groups_holding(transfer.target_partner, Perm.VIEW_TRANSFERS), {"change"}
+    )
+    set_group_permissions(
+        transfer, groups_holding(transfer.source_partner, Perm.VIEW_TRANSFERS), {"view"}
+    )
 
 
 def refresh_customer_access(customer, partner) -> None:

@@ -1,0 +1,78 @@
+from django import forms
+from django.db.models import Exists, OuterRef
+
+from multichannel import access
+from multichannel.models import BillingType, Channel, Partner, ProductType, Subscription
+
+
+class TransferRequestForm(forms.Form):
+    customer = forms.ModelChoiceField(
+        queryset=None,
+        to_field_name="uuid",
+        empty_label="Choose a customer",
+        help_text=(
+            "Customers we have a reseller relationship with whose Azure another partner holds."
+        ),
+    )
+    source_partner = forms.ModelChoiceField(
+        label="Partner that holds the subscriptions",
+        queryset=None,
+        to_field_name="uuid",
+        empty_label="Choose the partner",
+    )
+    product_types = forms.MultipleChoiceField(
+        label="What to transfer",
+        choices=ProductType.choices,
+        initial=[ProductType.AZURE],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose what to transfer."},
+    )
+    notify_email = forms.EmailField(
+        label="Customer contact to notify",
+        help_text="Told when the transfer completes.",
+    )
+
+    def __init__(self, *args, viewer, **kwargs):
+        super().__init__(*args, **kwargs)
+        held_elsewhere = (
+            Subscription.objects.live()
+            .filter(customer=OuterRef("pk"), billing_type=BillingType.USAGE, channel=Channel.CSP)
+            .exclude(partner_of_record_id=viewer.partner_id)
+        )
+        self.fields["customer"].queryset = (
+            access.managed_customers_for(viewer)
+            .filter(Exists(held_elsewhere))
+            .order_by("company_name")
+        )
+        self.fields["source_partner"].queryset = Partner.objects.exclude(
+            pk=viewer.partner_id
+        ).filter(cloud=viewer.partner.cloud)
+
+
+class AcceptTransferForm(forms.Form):
+    subscriptions = forms.TypedMultipleChoiceField(
+        label="Subscriptions that go",
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one subscription, or decline the request."},
+    )
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subscriptions"].choices = [
+            (
+                item.subscription_id,
+                f"{item.subscription.offer_name} ({item.subscription.external_id})",
+            )
+            for item in items
+        ]
+        self.fields["subscriptions"].initial = [item.subscription_id for item in items]
+
+
+class DeclineTransferForm(forms.Form):
+    reason = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Reason (told to the requesting partner)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

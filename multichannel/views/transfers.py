@@ -1,0 +1,296 @@
+"""Transfers of Azure subscriptions between partners: incoming (we are the target) and
+outgoing (we hold them) sides of the same requests."""
+
+import uuid as uuid_module
+
+import django_filters
+from django import forms
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.shortcuts import redirect
+from django.urls import reverse_lazy
+from django.utils.functional import cached_property
+from django.views.generic import FormView, TemplateView
+
+from multichannel import access
+from multichannel.forms.customers import ConfirmForm
+from multichannel.forms.transfers import (
+    AcceptTransferForm,
+    DeclineTransferForm,
+    TransferRequestForm,
+)
+from multichannel.models import (
+    BillingType,
+    LineItemStatus,
+    Subscription,
+    TransferRequest,
+    TransferStatus,
+)
+from multichannel.roles import Perm
+from multichannel.services import transfers as transfer_services
+from multichannel.services.errors import RuleViolation
+from multichannel.views.lists import FilteredListView
+from multichannel.views.mixins import PortalMixin, refuse
+
+TRANSFERS_CRUMB = ("Transfers", reverse_lazy("transfers:list"))
+
+
+class TransferFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="search",
+        label="Search",
+        widget=forms.SearchInput(attrs={"placeholder": "Customer or partner"}),
+    )
+    status = django_filters.ChoiceFilter(
+        label="Status",
+        choices=TransferStatus.choices,
+        method="with_status",
+        empty_label="Any status",
+    )
+
+    class Meta:
+        model = TransferRequest
+        fields = []
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(customer__company_name__icontains=value)
+            | Q(source_partner__name__icontains=value)
+            | Q(target_partner__name__icontains=value)
+        )
+
+    def with_status(self, queryset, name, value):
+        return queryset.filter(effective_status=value)
+
+
+class TransferListView(PortalMixin, FilteredListView):
+    permission = Perm.VIEW_TRANSFERS
+    section = "transfers"
+    title = "Transfers"
+    template_name = "transfers/list.html"
+    filterset_class = TransferFilterSet
+    sort_fields = {"created": ("created_at",), "expires": ("expires_at",)}
+    default_sort = "-created"
+
+    @property
+    def direction(self) -> str:
+        return "outgoing" if self.request.GET.get("direction") == "outgoing" else "incoming"
+
+    def base_queryset(self):
+        user = self.request.user
+        transfers = (
+            access.transfers_for(user)
+            .with_effective_status()
+            .select_related("customer", "source_partner", "target_partner", "created_by")
+            .annotate(
+                item_count=Count("items", distinct=True),
+                moved_count=Count(
+                    "items", filter=Q(items__status=LineItemStatus.MOVED), distinct=True
+                ),
+            )
+        )
+        if self.direction == "outgoing":
+            return transfers.filter(source_partner_id=user.partner_id)
+        return transfers.filter(target_partner_id=user.partner_id)
+
+    def get_breadcrumbs(self):
+        return [("Transfers", None)]
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "direction": self.direction}
+
+
+class TransferCreateView(PortalMixin, FormView):
+    permission = Perm.REQUEST_TRANSFERS
+    section = "transfers"
+    title = "Ask for a transfer of Azure subscriptions"
+    template_name = "transfers/new.html"
+    form_class = TransferRequestForm
+
+    def get_breadcrumbs(self):
+        return [TRANSFERS_CRUMB, ("New transfer request", None)]
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "viewer": self.request.user}
+
+    def get_initial(self):
+        initial = {}
+        customer_uuid = self.request.GET.get("customer")
+        source_uuid = self.request.GET.get("source")
+        if customer_uuid and _is_uuid(customer_uuid):
+            customer = access.customers_for(self.request.user).filter(uuid=customer_uuid).first()
+            if customer is not None:
+                initial.update(customer=customer.uuid, notify_email=customer.contact_email)
+        if source_uuid and _is_uuid(source_uuid):
+            initial["source_partner"] = source_uuid
+        return initial
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = context["form"]
+        customer = _chosen(form, "customer")
+        source = _chosen(form, "source_partner")
+        if customer is not None and source is not None:
+            context["eligible"] = list(access.eligible_for_transfer(customer, source.pk))
+            context["not_eligible"] = list(
+                Subscription.objects.live()
+                .held_by(source.pk)
+                .filter(customer=customer, billing_type=BillingType.LICENSE)
+                .order_by("offer_name")
+            )
+            context["chosen_customer"], context["chosen_source"] = customer, source
+        return context
+
+    def form_valid(self, form):
+        if "review" in self.request.POST:  # show what would move before asking
+            return self.render_to_response(self.get_context_data(form=form, reviewing=True))
+        try:
+            transfer = transfer_services.request_transfer(
+                by=self.request.user,
+                customer=form.cleaned_data["customer"],
+                source_partner=form.cleaned_data["source_partner"],
+                notify_email=form.cleaned_data["notify_email"],
+                product_types=form.cleaned_data["product_types"],
+            )
+        except RuleViolation as violation:
+            form.add_error(None, violation.message)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"The request was sent to {transfer.source_partner.name}; it waits for their answer "
+            f"until {transfer.expires_at:%Y-%m-%d}.",
+        )
+        return redirect("transfers:detail", uuid=transfer.uuid)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid_module.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _chosen(form, name):
+    if form.is_bound:
+        return form.cleaned_data.get(name) if hasattr(form, "cleaned_data") else None
+    value = form.initial.get(name)
+    if not value:
+        return None
+    field = form.fields[name]
+    return field.queryset.filter(uuid=value).first()
+
+
+class TransferMixin(PortalMixin):
+    permission = Perm.VIEW_TRANSFERS
+    section = "transfers"
+
+    @cached_property
+    def transfer(self):
+        return access.get_transfer_for(self.request.user, self.kwargs["uuid"])
+
+    def get_breadcrumbs(self):
+        return [TRANSFERS_CRUMB, (self.transfer.customer.company_name, None)]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user, transfer = self.request.user, self.transfer
+        context.update(
+            transfer=transfer,
+            status=transfer.effective(),
+            incoming=transfer.target_partner_id == user.partner_id,
+            can_cancel=access.can_cancel_transfer(user, transfer),
+            can_answer=access.can_answer_transfer(user, transfer),
+        )
+        return context
+
+
+class TransferDetailView(TransferMixin, TemplateView):
+    template_name = "transfers/detail.html"
+
+    def get_title(self):
+        return f"Transfer of {self.transfer.customer.company_name}'s Azure"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["items"] = list(
+            self.transfer.items.select_related("subscription", "subscription__partner_of_record")
+        )
+        context["history"] = list(
+            access.activity_entries_about(self.request.user, self.transfer)[:20]
+        )
+        return context
+
+
+class TransferAnswerView(TransferMixin, FormView):
+    """Accept (choosing the line items) or decline: the source partner's Global admin."""
+
+    accept = True
+
+    def get_template_names(self):
+        return ["transfers/accept.html" if self.accept else "transfers/decline.html"]
+
+    def get_form_class(self):
+        return AcceptTransferForm if self.accept else DeclineTransferForm
+
+    @cached_property
+    def pending_items(self):
+        return list(
+            self.transfer.items.select_related("subscription").filter(status=LineItemStatus.PENDING)
+        )
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if self.accept:
+            kwargs["items"] = self.pending_items
+        return kwargs
+
+    def get_title(self):
+        verb = "Accept" if self.accept else "Decline"
+        return f"{verb} the transfer of {self.transfer.customer.company_name}'s Azure"
+
+    def get(self, request, *args, **kwargs):
+        access.can_answer_transfer(request.user, self.transfer).enforce_role()
+        return super().get(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        user, transfer = self.request.user, self.transfer
+        try:
+            if self.accept:
+                transfer = transfer_services.accept_transfer(
+                    by=user, transfer=transfer, subscription_ids=form.cleaned_data["subscriptions"]
+                )
+            else:
+                transfer = transfer_services.decline_transfer(
+                    by=user, transfer=transfer, reason=form.cleaned_data["reason"]
+                )
+        except RuleViolation as violation:
+            if violation.field in form.fields:
+                form.add_error(violation.field, violation.message)
+                return self.form_invalid(form)
+            return refuse(self.request, violation, "transfers:detail", uuid=transfer.uuid)
+        messages.success(
+            self.request,
+            "The transfer is complete." if self.accept else "The transfer request was declined.",
+        )
+        return redirect("transfers:detail", uuid=transfer.uuid)
+
+
+class TransferCancelView(TransferMixin, FormView):
+    template_name = "transfers/cancel.html"
+    form_class = ConfirmForm
+    permission = Perm.REQUEST_TRANSFERS
+
+    def get_title(self):
+        return f"Cancel the transfer request for {self.transfer.customer.company_name}"
+
+    def form_valid(self, form):
+        try:
+            transfer_services.cancel_transfer(by=self.request.user, transfer=self.transfer)
+        except RuleViolation as violation:
+            return refuse(self.request, violation, "transfers:detail", uuid=self.transfer.uuid)
+        messages.success(self.request, "The transfer request was cancelled.")
+        return redirect("transfers:detail", uuid=self.transfer.uuid)
