@@ -459,6 +459,8 @@ def can_onboard(viewer, source: Subscription, *, managed: bool | None = None) ->
             "Only usage-based (Azure) subscriptions are onboarded; a license-based one moves "
             "to us at its term end.",
         )
+    if source.held_by(viewer.partner_id):
+        return Check(False, "We already hold it: there is nothing to onboard.")
     if source.channel not in ONBOARDING_CHANNELS:
         return Check(
             False,

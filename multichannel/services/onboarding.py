@@ -42,11 +42,14 @@ def _fresh_actor(by: User) -> User:
 def _locked(actor: User, onboarding: AzureOnboarding) -> AzureOnboarding:
     """The onboarding, locked, still in progress, and still allowed as things are now (the
     relationship may have been removed, the old subscription cancelled, since it started)."""
-    locked = (
-        AzureOnboarding.objects.select_for_update(of=("self",))
-        .select_related("customer", "source", "source__customer", "new_subscription")
-        .get(pk=onboarding.pk, partner_id=actor.partner_id)
-    )
+    # Lock first, read after: a row joined in the locking query would be read as it was before
+    # the lock was granted (someone may have created the new subscription meanwhile).
+    AzureOnboarding.objects.select_for_update().filter(
+        pk=onboarding.pk, partner_id=actor.partner_id
+    ).values_list("pk").get()
+    locked = AzureOnboarding.objects.select_related(
+        "customer", "source", "source__customer", "new_subscription"
+    ).get(pk=onboarding.pk)
     if locked.is_finished:
         raise RuleViolation("This onboarding is finished; it can no longer change.")
     access.can_onboard(actor, locked.source).enforce()
@@ -176,7 +179,7 @@ def create_new_subscription(
         actor = _fresh_actor(by)
         access.require(actor, Perm.ONBOARD_AZURE)
         locked = _locked(actor, onboarding)
-        created = locked.new_subscription is None
+        created = locked.new_subscription_id is None
         if created:
             offer_name, offer_id = AZURE_PLAN
             locked.new_subscription = Subscription.objects.create(

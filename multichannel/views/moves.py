@@ -345,6 +345,8 @@ class ServicesStep(OnboardingStepView):
         return kwargs
 
     def post(self, request, *args, **kwargs):
+        if self.onboarding.is_finished or self.step > self.onboarding.reached:
+            return super().post(request, *args, **kwargs)  # sends back to where it stands
         if "more" in request.POST:  # more empty rows, keeping what was typed
             data = request.POST.copy()
             total = int(data.get("services-TOTAL_FORMS", 0) or 0)
@@ -367,6 +369,14 @@ class ServicesStep(OnboardingStepView):
 class ReviewStep(OnboardingStepView):
     step = OnboardingStep.REVIEW
     form_class = FinishForm
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if self.onboarding.services.filter(disposition=ServiceDisposition.KEEP).exists():
+            field = form.fields["cancel_source"]
+            field.disabled = True
+            field.help_text = "Not possible: some services stay on it."
+        return form
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
