@@ -794,7 +794,7 @@ def test_cancelling_the_whole_old_subscription_while_a_service_stays_is_refused(
     page = as_sales_agent.get(url("onboardings:review", onboarding))
     assert page.context["form"].fields["cancel_source"].disabled
     assert "Not possible: some services stay on it." in text(page)
-    with pytest.raises(RuleViolation, match="SQL database: orders stay on it."):
+    with pytest.raises(RuleViolation, match=r"SQL database: orders stay on it\."):
         onboarding_services.finish(by=sales_agent, onboarding=onboarding, cancel_source=True)
     assert snapshot() == before
 
