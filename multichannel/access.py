@@ -28,6 +28,9 @@ from multichannel.models import (
     RequestStatus,
     Subscription,
     SubscriptionStatus,
+    SupportRequest,
+    SupportStatus,
+    SupportUserObjectPermission,
     TransferGroupObjectPermission,
     TransferRequest,
     TransferStatus,
@@ -595,6 +598,68 @@ def can_answer_transfer(viewer, transfer) -> Check:
     return _transfer_pending(transfer)
 
 
+# --- Support requests ------------------------------------------------------------------------
+
+
+def support_for(viewer) -> QuerySet[SupportRequest]:
+    """Global admins see all of the partner's requests; Sales agents those they filed or are
+    assigned (object permissions granted to the filer and the assignee)."""
+    require(viewer, Perm.VIEW_SUPPORT)
+    requests = SupportRequest.objects.filter(partner_id=viewer.partner_id)
+    if has(viewer, Perm.VIEW_ALL_SUPPORT):
+        return requests
+    granted = SupportUserObjectPermission.objects.filter(
+        user=viewer,
+        permission__codename="view_supportrequest",
+        permission__content_type__app_label="multichannel",
+    ).values("content_object_id")
+    return requests.filter(pk__in=granted)
+
+
+def get_support_for(viewer, request_uuid) -> SupportRequest:
+    return get_object_or_404(
+        support_for(viewer).select_related("customer", "subscription", "created_by", "assigned_to"),
+        uuid=request_uuid,
+    )
+
+
+SUPPORT_TRANSITIONS = {
+    SupportStatus.OPEN: {SupportStatus.ATTENTION_NEEDED, SupportStatus.CLOSED},
+    SupportStatus.ATTENTION_NEEDED: {SupportStatus.OPEN, SupportStatus.CLOSED},
+    SupportStatus.CLOSED: {SupportStatus.OPEN},  # reopen
+}
+
+
+def can_follow_support(viewer, support: SupportRequest) -> Check:
+    """Add notes, change the status, assign: whoever may see the request and follows support."""
+    if not has(viewer, Perm.FOLLOW_SUPPORT):
+        return _missing(Perm.FOLLOW_SUPPORT)
+    return ALLOWED
+
+
+def can_set_support_status(viewer, support: SupportRequest, status: str) -> Check:
+    check = can_follow_support(viewer, support)
+    if not check:
+        return check
+    if status not in SUPPORT_TRANSITIONS[SupportStatus(support.status)]:
+        return Check(
+            False,
+            f"It is {support.get_status_display().lower()}; it cannot become "
+            f"{SupportStatus(status).label.lower()}.",
+        )
+    return ALLOWED
+
+
+def support_assignees(viewer) -> QuerySet[User]:
+    """Colleagues a request can be assigned to: active users of the partner who follow support."""
+    return (
+        User.objects.filter(partner_id=viewer.partner_id, is_active=True)
+        .filter(groups__role_group__role__in=roles_granting(Perm.FOLLOW_SUPPORT))
+        .distinct()
+        .order_by("full_name")
+    )
+
+
 # --- Activity log -------------------------------------------------------------------------------
 
 USER_MANAGEMENT_CATEGORIES = (Category.USERS, Category.AUTH)
@@ -674,6 +739,7 @@ NAVIGATION: tuple[NavItem, ...] = (
         Perm.VIEW_TRANSFERS,
         section="transfers",
     ),
+    NavItem("Support", "support:list", "life-preserver", Perm.VIEW_SUPPORT, section="support"),
     NavItem("Users", "users:list", "people", Perm.VIEW_USERS, section="users"),
     NavItem(
         "Activity log", "activity:list", "journal-text", Perm.VIEW_ACTIVITY, section="activity"
@@ -705,6 +771,8 @@ CAPABILITIES = {
     "plan_moves": Perm.PLAN_MOVES,
     "request_transfers": Perm.REQUEST_TRANSFERS,
     "accept_transfers": Perm.ACCEPT_TRANSFERS,
+    "file_support": Perm.FILE_SUPPORT,
+    "view_all_support": Perm.VIEW_ALL_SUPPORT,
 }
 
 

@@ -19,8 +19,11 @@ from multichannel.models import (
     RelationshipRequest,
     RelationshipStatus,
     RequestStatus,
+    Severity,
     Subscription,
     SubscriptionStatus,
+    SupportRequest,
+    SupportStatus,
     Term,
     User,
 )
@@ -324,3 +327,53 @@ class RequestFilterSet(django_filters.FilterSet):
 
     def with_status(self, queryset, name, value):
         return queryset.filter(effective_status=value)
+
+
+class SupportFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="search",
+        label="Search",
+        widget=forms.SearchInput(attrs={"placeholder": "Title, number or customer"}),
+    )
+    status = django_filters.ChoiceFilter(
+        label="Status", choices=SupportStatus.choices, empty_label="Any status"
+    )
+    severity = django_filters.ChoiceFilter(
+        label="Severity", choices=Severity.choices, empty_label="Any severity"
+    )
+    assigned_to = django_filters.ModelChoiceFilter(
+        label="Assigned to",
+        queryset=User.objects.none(),
+        empty_label="Anyone",
+        to_field_name="uuid",
+    )
+    overdue = django_filters.BooleanFilter(
+        label="Response overdue",
+        method="with_overdue",
+        widget=forms.Select(
+            choices=[("", "Any"), ("true", "Overdue only"), ("false", "Not overdue")]
+        ),
+    )
+
+    class Meta:
+        model = SupportRequest
+        fields = []
+
+    def __init__(self, *args, partner_id, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["assigned_to"].queryset = User.objects.filter(partner_id=partner_id)
+
+    def search(self, queryset, name, value):
+        value = value.strip().lstrip("#")
+        if not value:
+            return queryset
+        by_text = Q(title__icontains=value) | Q(customer__company_name__icontains=value)
+        if value.isdigit():
+            by_text |= Q(number=int(value))
+        return queryset.filter(by_text)
+
+    def with_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        overdue = SupportRequest.objects.overdue().values("pk")
+        return queryset.filter(pk__in=overdue) if value else queryset.exclude(pk__in=overdue)

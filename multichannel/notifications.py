@@ -154,3 +154,40 @@ def send_transfer_news(transfer_pk: int, what: str, base_url: str | None = None)
                 from_email=None,
                 recipient_list=sorted(set(recipients)),
             )
+
+
+def send_support_news(support_pk: int, actor_pk: int, what: str, base_url: str | None = None):
+    """A new note, a status change or an assignment: the filer and the assignee hear of it
+    (not whoever made the change)."""
+    from django.urls import reverse
+
+    from multichannel.models import SupportRequest
+
+    support = SupportRequest.objects.select_related("created_by", "assigned_to", "customer").get(
+        pk=support_pk
+    )
+    people = {support.created_by, support.assigned_to} - {None}
+    if what == "assigned":
+        people = {support.assigned_to} - {None}
+    recipients = sorted(u.email for u in people if u.is_active and u.pk != actor_pk)
+    if not recipients:
+        return
+    note = support.notes.select_related("author").last() if what == "note" else None
+    context = {
+        "support": support,
+        "what": what,
+        "note": note,
+        "url": absolute_url(reverse("support:detail", args=[support.uuid]), base_url),
+    }
+    subjects = {
+        "note": f"New note on support request #{support.number}: {support.title}",
+        "status": f"Support request #{support.number} is now "
+        f"{support.get_status_display().lower()}",
+        "assigned": f"Support request #{support.number} is assigned to you: {support.title}",
+    }
+    send_mail(
+        subject=subjects[what],
+        message=render_to_string("emails/support_news.txt", context),
+        from_email=None,
+        recipient_list=recipients,
+    )

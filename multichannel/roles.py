@@ -40,6 +40,10 @@ class Perm:
     VIEW_TRANSFERS = "multichannel.view_transferrequest"
     REQUEST_TRANSFERS = "multichannel.add_transferrequest"
     ACCEPT_TRANSFERS = "multichannel.accept_transferrequest"
+    VIEW_SUPPORT = "multichannel.view_supportrequest"
+    FILE_SUPPORT = "multichannel.add_supportrequest"
+    FOLLOW_SUPPORT = "multichannel.change_supportrequest"
+    VIEW_ALL_SUPPORT = "multichannel.view_all_supportrequests"
 
 
 _USER_MANAGEMENT = frozenset(
@@ -62,6 +66,9 @@ _SALES = frozenset(
         Perm.PLAN_MOVES,
         Perm.VIEW_TRANSFERS,
         Perm.REQUEST_TRANSFERS,
+        Perm.VIEW_SUPPORT,
+        Perm.FILE_SUPPORT,
+        Perm.FOLLOW_SUPPORT,
     }
 )
 
@@ -73,6 +80,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
         Perm.VIEW_ALL_ACTIVITY,
         Perm.REMOVE_RELATIONSHIPS,
         Perm.ACCEPT_TRANSFERS,
+        Perm.VIEW_ALL_SUPPORT,
     },
     Role.USER_MANAGEMENT_ADMIN: _USER_MANAGEMENT,
     Role.SALES_AGENT: _SALES,

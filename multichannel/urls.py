@@ -9,6 +9,7 @@ from multichannel.views import (
     moves,
     relationships,
     subscriptions,
+    support,
     transfers,
     users,
 )
@@ -141,6 +142,19 @@ transfers_patterns = (
     "transfers",
 )
 
+support_patterns = (
+    [
+        path("", support.SupportListView.as_view(), name="list"),
+        path("export.csv", support.SupportExportView.as_view(), name="export"),
+        path("new/", support.SupportCreateView.as_view(), name="new"),
+        path("<uuid:uuid>/", support.SupportDetailView.as_view(), name="detail"),
+        path("<uuid:uuid>/status/", support.SupportStatusView.as_view(), name="status"),
+        path("<uuid:uuid>/assign/", support.SupportAssignView.as_view(), name="assign"),
+        path("attachments/<uuid:uuid>/", support.AttachmentView.as_view(), name="attachment"),
+    ],
+    "support",
+)
+
 urlpatterns = [
     path("", home.HomeView.as_view(), name="home"),
     path("sign-in/", auth.SignInView.as_view(), name="sign-in"),
@@ -165,6 +179,7 @@ urlpatterns = [
     path("onboardings/", include(onboardings_patterns)),
     path("planned-moves/", include(moves_patterns)),
     path("transfers/", include(transfers_patterns)),
+    path("support/", include(support_patterns)),
     path(
         "invitations/<str:token>/", invitations.InvitationLinkView.as_view(), name="invitation-link"
     ),

@@ -223,6 +223,14 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 
+# --- Uploaded files ----------------------------------------------------------------------------
+# Support-request attachments: outside the web root, served only through a view that checks who
+# asks. With several machines, point this at a shared volume.
+PORTAL_ATTACHMENTS_DIR = env_str("PORTAL_ATTACHMENTS_DIR", str(BASE_DIR / "var" / "attachments"))
+PORTAL_ATTACHMENT_MAX_BYTES = env_int("PORTAL_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
 # --- Email --------------------------------------------------------------------------------------
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

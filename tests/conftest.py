@@ -22,6 +22,11 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _attachments_in_a_temporary_folder(settings, tmp_path):
+    settings.PORTAL_ATTACHMENTS_DIR = str(tmp_path / "attachments")
+
+
+@pytest.fixture(autouse=True)
 def _fresh_content_types():
     # Object permissions look content types up; a stale cache across databases misleads them.
     ContentType.objects.clear_cache()

@@ -105,6 +105,13 @@ MATRIX: dict[str, Row] = {
     "transfers:cancel": Row(LOGIN, OK, FORBIDDEN, OK, OK, kwargs="transfer"),
     "transfers:accept": Row(LOGIN, OK, FORBIDDEN, OK, OK, kwargs="transfer"),
     "transfers:decline": Row(LOGIN, OK, FORBIDDEN, OK, OK, kwargs="transfer"),
+    "support:list": SALES,
+    "support:export": SALES,
+    "support:new": SALES,
+    "support:detail": Row(LOGIN, OK, FORBIDDEN, OK, NOT_FOUND, kwargs="support"),
+    "support:status": Row(LOGIN, NOT_ALLOWED, FORBIDDEN, NOT_ALLOWED, NOT_ALLOWED, "support"),
+    "support:assign": Row(LOGIN, NOT_ALLOWED, FORBIDDEN, NOT_ALLOWED, NOT_ALLOWED, "support"),
+    "support:attachment": Row(LOGIN, OK, FORBIDDEN, OK, NOT_FOUND, kwargs="attachment"),
 }
 
 
@@ -204,7 +211,31 @@ def transfer(sales_agent, held_subscription, other_partner):
     )
 
 
+@pytest.fixture
+def support_request(sales_agent, held_subscription):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from multichannel.services.support import file_request
+
+    return file_request(
+        by=sales_agent,
+        customer=held_subscription.customer,
+        subscription=held_subscription,
+        topic="technical",
+        severity="A",
+        title="Users cannot sign in",
+        description="Since this morning.",
+        contact_name="Dana Diaz",
+        contact_email="dana@contoso.example",
+        attachments=[SimpleUploadedFile("error.txt", b"AADSTS50076")],
+    )
+
+
 def _kwargs(kind: str, request) -> dict:
+    if kind == "support":
+        return {"uuid": request.getfixturevalue("support_request").uuid}
+    if kind == "attachment":
+        return {"uuid": request.getfixturevalue("support_request").attachments.get().uuid}
     if kind == "transfer":
         return {"uuid": request.getfixturevalue("transfer").uuid}
     if kind == "azure":

@@ -24,6 +24,16 @@ from multichannel.models.moves import (
 )
 from multichannel.models.partners import Cloud, Partner, RoleGroup
 from multichannel.models.requests import RelationshipRequest, RequestStatus
+from multichannel.models.support import (
+    Severity,
+    SupportAttachment,
+    SupportGroupObjectPermission,
+    SupportNote,
+    SupportRequest,
+    SupportStatus,
+    SupportUserObjectPermission,
+    Topic,
+)
 from multichannel.models.transfers import (
     LineItemStatus,
     ProductType,
@@ -61,10 +71,18 @@ __all__ = [
     "RequestStatus",
     "RoleGroup",
     "ServiceDisposition",
+    "Severity",
     "Source",
     "Subscription",
     "SubscriptionStatus",
+    "SupportAttachment",
+    "SupportGroupObjectPermission",
+    "SupportNote",
+    "SupportRequest",
+    "SupportStatus",
+    "SupportUserObjectPermission",
     "Term",
+    "Topic",
     "TransferGroupObjectPermission",
     "TransferLineItem",
     "TransferRequest",

@@ -59,6 +59,11 @@ class Action(models.TextChoices):
     TRANSFER_DECLINED = "transfers.declined", "Transfer request declined"
     TRANSFER_CANCELLED = "transfers.cancelled", "Transfer request cancelled"
     TRANSFER_EXPIRED = "transfers.expired", "Transfer request expired"
+    # Support requests.
+    SUPPORT_FILED = "support.filed", "Support request filed"
+    SUPPORT_NOTE_ADDED = "support.note_added", "Note added to a support request"
+    SUPPORT_STATUS_CHANGED = "support.status_changed", "Support request status changed"
+    SUPPORT_ASSIGNED = "support.assigned", "Support request assigned"
     # The log itself.
     ACTIVITY_EXPORTED = "activity.exported", "Activity log exported"
 
@@ -76,6 +81,7 @@ class Category(models.TextChoices):
     ONBOARDING = "onboarding", "Azure onboarding"
     MOVES = "moves", "Planned moves"
     TRANSFERS = "transfers", "Transfers"
+    SUPPORT = "support", "Support"
     ACTIVITY = "activity", "Activity log"
 
 

@@ -5,7 +5,7 @@ a partner's groups may see or manage."""
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from guardian.utils import get_group_obj_perms_model
+from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
 from multichannel.roles import ROLE_PERMISSIONS, Perm
 
@@ -54,6 +54,26 @@ def groups_holding(partner, permission: str) -> list[Group]:
     """The partner's role groups whose role carries `permission`."""
     roles = [role for role, perms in ROLE_PERMISSIONS.items() if permission in perms]
     return list(Group.objects.filter(role_group__partner=partner, role_group__role__in=roles))
+
+
+def set_user_permissions(obj: models.Model, user, actions: set[str]) -> None:
+    """Make `user` hold exactly `actions` on `obj` (direct foreign-key user table)."""
+    model = get_user_obj_perms_model(obj)
+    name = obj._meta.model_name
+    wanted_codenames = {f"{action}_{name}" for action in _with_implications(actions)}
+    content_type = ContentType.objects.get_for_model(obj)
+    wanted = set(
+        Permission.objects.filter(
+            content_type=content_type, codename__in=wanted_codenames
+        ).values_list("pk", flat=True)
+    )
+    model.objects.filter(content_object=obj, user=user).exclude(permission_id__in=wanted).delete()
+    held = set(
+        model.objects.filter(content_object=obj, user=user).values_list("permission_id", flat=True)
+    )
+    model.objects.bulk_create(
+        model(content_object=obj, user=user, permission_id=pk) for pk in wanted - held
+    )
 
 
 def customer_groups(partner) -> list[Group]:

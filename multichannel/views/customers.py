@@ -228,6 +228,12 @@ class CustomerDetailView(CustomerMixin, TemplateView):
             .filter(partner_id=partner_id, customer=customer)
             .first(),
             can_request=access.has(user, Perm.ADD_REQUESTS),
+            customer_query=f"customer={customer.uuid}",
+            support_requests=list(
+                access.support_for(user).filter(customer=customer).order_by("-updated_at")[:5]
+            )
+            if access.has(user, Perm.VIEW_SUPPORT)
+            else None,
             remove_check=access.can_remove_relationship(
                 user, customer, managed=self.managed, held=held
             ),

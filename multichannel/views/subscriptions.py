@@ -143,6 +143,12 @@ class SubscriptionDetailView(SubscriptionMixin, TemplateView):
             step_action=None if action and action.url == self.request.path else action,
             cancellation_deadline=s.cancellation_deadline(),
             history=list(access.activity_entries_about(user, s)[:20]),
+            support_query=f"subscription={s.uuid}",
+            support_requests=list(
+                access.support_for(user).filter(subscription=s).order_by("-updated_at")[:5]
+            )
+            if access.has(user, Perm.VIEW_SUPPORT)
+            else None,
         )
         return context
 
