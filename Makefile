@@ -45,6 +45,9 @@ check: install-dev
 	$(RUN_ENV) $(BIN)/python manage.py check
 	$(RUN_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 
+# Two workers: the machines here have two cores. `make test PYTEST_ARGS=` runs in one process.
+PYTEST_ARGS ?= -n 2
+
 test: install-dev lint check
 	./scripts/ensure-chromium
 	$(BIN)/pytest $(PYTEST_ARGS)

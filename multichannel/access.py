@@ -536,11 +536,15 @@ def get_transfer_for(viewer, transfer_uuid) -> TransferRequest:
 def eligible_for_transfer(customer, source_partner_id) -> QuerySet[Subscription]:
     """Rule 12: the customer's live usage-based subscriptions the source partner holds, not
     already in a pending transfer. License-based ones never are (rule 10)."""
+    from django.utils import timezone
+
     from multichannel.models import LineItemStatus, TransferLineItem
 
-    in_pending = TransferLineItem.objects.filter(status=LineItemStatus.PENDING).values(
-        "subscription_id"
-    )
+    in_pending = TransferLineItem.objects.filter(
+        status=LineItemStatus.PENDING,
+        transfer__status=TransferStatus.PENDING,
+        transfer__expires_at__gt=timezone.now(),
+    ).values("subscription_id")
     return (
         Subscription.objects.live()
         .held_by(source_partner_id)
@@ -572,6 +576,12 @@ def can_request_transfer(viewer, customer, source_partner, *, managed=None) -> C
             "already in a pending transfer.",
         )
     return ALLOWED
+
+
+def transfer_history(viewer, transfer) -> QuerySet[AuditEntry]:
+    """Both partners are parties to a transfer: each sees what either did to it."""
+    get_transfer_for(viewer, transfer.uuid)  # only a party may ask
+    return AuditEntry.objects.filter(target_type="transferrequest", target_id=str(transfer.uuid))
 
 
 def _transfer_pending(transfer) -> Check:

@@ -128,21 +128,27 @@ def send_transfer_news(transfer_pk: int, what: str, base_url: str | None = None)
     requester = [transfer.created_by.email] if transfer.created_by.is_active else []
     items = list(transfer.items.select_related("subscription"))
     context = {"transfer": transfer, "url": url, "items": items}
+    moved = [item for item in items if item.status == "moved"]
     if what == "created":
         messages = [(source_admins, "transfer_created")]
     elif what == "declined":
         messages = [(requester, "transfer_declined")]
+    elif what == "cancelled":
+        messages = [(source_admins, "transfer_ended")]
+    elif what == "expired":
+        messages = [(requester + source_admins, "transfer_ended")]
     else:
-        messages = [
-            (requester + source_admins, "transfer_completed"),
-            ([transfer.notify_email], "transfer_completed_customer"),
-        ]
+        messages = [(requester + source_admins, "transfer_completed")]
+        if moved:  # the customer hears only of what actually moved
+            messages.append(([transfer.notify_email], "transfer_completed_customer"))
     subjects = {
         "transfer_created": f"{transfer.target_partner.name} asks for the Azure subscriptions "
         f"of {transfer.customer.company_name}",
         "transfer_declined": f"{transfer.source_partner.name} declined the transfer of "
         f"{transfer.customer.company_name}'s Azure",
         "transfer_completed": f"Transfer of {transfer.customer.company_name}'s Azure completed",
+        "transfer_ended": f"The transfer request for {transfer.customer.company_name}'s Azure "
+        f"is {transfer.get_status_display().lower()}",
         "transfer_completed_customer": f"Your Azure subscriptions now move to "
         f"{transfer.target_partner.name}",
     }

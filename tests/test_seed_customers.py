@@ -146,15 +146,26 @@ def test_every_subscription_keeps_the_rules_of_its_model(seeded):
 
 
 def test_a_csp_subscription_held_by_one_of_the_customers_partners_was_created_by_it(seeded):
+    """...or transferred to it by another partner (the demo transfers)."""
+    from multichannel.models import LineItemStatus, TransferLineItem
+
     partners = {}
     for partner_id, customer_id in Relationship.objects.values_list("partner_id", "customer_id"):
         partners.setdefault(customer_id, set()).add(partner_id)
+    moved = set(
+        TransferLineItem.objects.filter(status=LineItemStatus.MOVED).values_list(
+            "subscription_id", flat=True
+        )
+    )
     for subscription in Subscription.objects.all():
         ours = (
             subscription.channel == Channel.CSP
             and subscription.partner_of_record_id in partners[subscription.customer_id]
         )
-        assert subscription.source == (Source.CREATED if ours else Source.ENTERED)
+        if subscription.pk in moved:
+            assert subscription.source == Source.TRANSFERRED
+        else:
+            assert subscription.source == (Source.CREATED if ours else Source.ENTERED)
 
 
 def test_each_partner_sees_the_customers_it_has_an_active_relationship_with(

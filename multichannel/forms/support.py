@@ -30,9 +30,10 @@ class MultipleFileField(forms.FileField):
 def _attachments_help() -> str:
     kinds = ", ".join(sorted(e.lstrip(".").upper() for e in ALLOWED_ATTACHMENTS))
     from django.conf import settings
+    from django.template.defaultfilters import filesizeformat
 
-    size = settings.PORTAL_ATTACHMENT_MAX_BYTES // (1024 * 1024)
-    return f"Optional: up to {MAX_FILES} files ({kinds}), {size} MB each."
+    size = filesizeformat(settings.PORTAL_ATTACHMENT_MAX_BYTES)
+    return f"Optional: up to {MAX_FILES} files ({kinds}), {size} each."
 
 
 def _severity_choices():

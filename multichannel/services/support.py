@@ -5,8 +5,10 @@ import os
 from functools import partial
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.db import transaction
 from django.db.models import Max
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
@@ -54,7 +56,10 @@ def _fresh_actor(by: User) -> User:
 def clean_attachment_name(name: str) -> str:
     """A file name as the user's computer gave it, reduced to a safe base name."""
     base = os.path.basename(name.replace("\\", "/")).strip()
-    cleaned = get_valid_filename(base) if base not in ("", ".", "..") else ""
+    try:
+        cleaned = get_valid_filename(base) if base not in ("", ".", "..") else ""
+    except SuspiciousFileOperation:  # nothing usable in it
+        cleaned = ""
     if not cleaned or cleaned.startswith("."):
         cleaned = "attachment" + (os.path.splitext(cleaned)[1] if cleaned else "")
     stem, ext = os.path.splitext(cleaned)
@@ -70,9 +75,7 @@ def check_attachment(upload) -> tuple[str, str]:
         raise RuleViolation(f"{name}: only {allowed} files can be attached.", field="attachments")
     limit = settings.PORTAL_ATTACHMENT_MAX_BYTES
     if upload.size > limit:
-        raise RuleViolation(
-            f"{name} is larger than {limit // (1024 * 1024)} MB.", field="attachments"
-        )
+        raise RuleViolation(f"{name} is larger than {filesizeformat(limit)}.", field="attachments")
     if upload.size == 0:
         raise RuleViolation(f"{name} is empty.", field="attachments")
     content_type, signature = ALLOWED_ATTACHMENTS[ext]

@@ -61,6 +61,9 @@ def request_transfer(
     with transaction.atomic():
         actor = _fresh_actor(by)
         locked_customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        # An overdue request still holds its line items until the scheduled expiry runs: make
+        # its expiry final now, so that its subscriptions can be asked for again.
+        expire_transfers(customer=locked_customer)
         access.can_request_transfer(actor, locked_customer, source_partner).enforce()
         eligible = list(
             access.eligible_for_transfer(locked_customer, source_partner.pk).select_for_update(
@@ -120,6 +123,9 @@ def cancel_transfer(*, by: User, transfer: TransferRequest) -> TransferRequest:
         locked.cancelled_by, locked.cancelled_at = actor, timezone.now()
         locked.save(update_fields=["status", "cancelled_by", "cancelled_at"])
         _withdraw_items(locked)
+        transaction.on_commit(
+            partial(notifications.send_transfer_news, locked.pk, "cancelled", current_base_url())
+        )
         record(
             Action.TRANSFER_CANCELLED,
             actor=actor,
@@ -236,11 +242,13 @@ def _ineligible(subscription: Subscription, transfer: TransferRequest) -> str:
     return ""
 
 
-def expire_transfers(now=None) -> int:
+def expire_transfers(now=None, customer=None) -> int:
     """Pending transfers past their 30 days expire (run by the scheduled expiry command)."""
     now = now or timezone.now()
     count = 0
     due = TransferRequest.objects.filter(status=TransferStatus.PENDING, expires_at__lte=now)
+    if customer is not None:
+        due = due.filter(customer=customer)
     for pk in due.values_list("pk", flat=True).iterator():
         with transaction.atomic():
             locked = (
@@ -254,6 +262,9 @@ def expire_transfers(now=None) -> int:
             _move(locked, TransferStatus.EXPIRED)
             locked.save(update_fields=["status"])
             _withdraw_items(locked)
+            transaction.on_commit(
+                partial(notifications.send_transfer_news, locked.pk, "expired", current_base_url())
+            )
             record(
                 Action.TRANSFER_EXPIRED,
                 partner=locked.target_partner,

@@ -43,7 +43,8 @@ class TransferFilterSet(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(
         label="Status",
-        choices=TransferStatus.choices,
+        # "Accepted" is only ever a moment: an accepted transfer completes at once.
+        choices=[c for c in TransferStatus.choices if c[0] != TransferStatus.ACCEPTED],
         method="with_status",
         empty_label="Any status",
     )
@@ -219,9 +220,7 @@ class TransferDetailView(TransferMixin, TemplateView):
         context["items"] = list(
             self.transfer.items.select_related("subscription", "subscription__partner_of_record")
         )
-        context["history"] = list(
-            access.activity_entries_about(self.request.user, self.transfer)[:20]
-        )
+        context["history"] = list(access.transfer_history(self.request.user, self.transfer)[:30])
         return context
 
 

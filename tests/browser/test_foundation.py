@@ -21,11 +21,21 @@ NAV = {
         "Subscriptions",
         "Requests",
         "Moves",
+        "Transfers",
+        "Support",
         "Users",
         "Activity log",
     },
     Role.USER_MANAGEMENT_ADMIN: {"Home", "Users", "Activity log"},
-    Role.SALES_AGENT: {"Home", "Customers", "Subscriptions", "Requests", "Moves"},
+    Role.SALES_AGENT: {
+        "Home",
+        "Customers",
+        "Subscriptions",
+        "Requests",
+        "Moves",
+        "Transfers",
+        "Support",
+    },
 }
 
 
