@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from multichannel import access, notifications
 from multichannel.access import ONBOARDING_CHANNELS
+from multichannel.management.demo.support import seed_support, support_summary
 from multichannel.models import (
     Action,
     AzureOnboarding,
@@ -1005,6 +1006,7 @@ HELD_BACK_EMAILS = (
     "send_invitation_answer",
     "send_move_reminder",
     "send_transfer_news",
+    "send_support_news",
 )
 
 
@@ -1691,6 +1693,8 @@ class Command(BaseCommand):
         demo_invitation = seed_requests(partners)
         skipped = seed_moves(partners)
         skipped += seed_transfers(partners)
+        with emails_held_back():
+            skipped += seed_support(partners)
 
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write(f"Every demo user's password: {DEMO_PASSWORD}\n")
@@ -1720,6 +1724,9 @@ class Command(BaseCommand):
         self.stdout.write("")
         for partner in partners.values():
             self.stdout.write(f"  {partner.name} transfers: {transfers_summary(partner)}")
+        self.stdout.write("")
+        for partner in partners.values():
+            self.stdout.write(f"  {partner.name} support requests: {support_summary(partner)}")
         for reason in skipped:
             self.stdout.write(self.style.WARNING(f"  Demo data skipped: {reason}"))
         self.stdout.write(f"\n  Django admin (/admin/): {SUPERUSER_EMAIL}")
