@@ -68,3 +68,27 @@ def test_the_demo_data_loads_twice_to_the_same_state(capsys):
     assert User.objects.get(email="sales@contoso-partner.example").check_password(
         "portal-demo-2026"
     )
+
+
+def test_every_model_is_in_the_django_admin():
+    from django.apps import apps
+    from django.contrib import admin
+
+    ours = apps.get_app_config("multichannel").get_models()
+    missing = [model.__name__ for model in ours if model not in admin.site._registry]
+    assert missing == []
+
+
+@pytest.mark.django_db
+def test_the_admin_opens_every_changelist_for_a_superuser(client):
+    from django.contrib import admin
+    from django.urls import reverse
+
+    operator = User.objects.create_superuser(
+        email="ops@portal.example", password="x", full_name="Ops"
+    )
+    client.force_login(operator)
+    for model in admin.site._registry:
+        meta = model._meta
+        url = reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist")
+        assert client.get(url).status_code == 200, url
