@@ -579,8 +579,10 @@ def can_request_transfer(viewer, customer, source_partner, *, managed=None) -> C
 
 
 def transfer_history(viewer, transfer) -> QuerySet[AuditEntry]:
-    """Both partners are parties to a transfer: each sees what either did to it."""
-    get_transfer_for(viewer, transfer.uuid)  # only a party may ask
+    """Both partners are parties to a transfer: each sees what either did to it. (`transfer`
+    comes from `get_transfer_for`, so the viewer is one of the parties.)"""
+    if viewer.partner_id not in (transfer.source_partner_id, transfer.target_partner_id):
+        return AuditEntry.objects.none()
     return AuditEntry.objects.filter(target_type="transferrequest", target_id=str(transfer.uuid))
 
 

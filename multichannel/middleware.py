@@ -80,3 +80,26 @@ class PasswordChangeRequiredMiddleware:
             return None
         messages.warning(request, "Choose a new password before you continue.")
         return redirect("password-change")
+
+
+class QueryCountMiddleware:
+    """For benchmarks only (PORTAL_QUERY_COUNT_HEADER): the response tells how many SQL queries
+    the request made, in an X-Query-Count header."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.db import connection
+
+        count = 0
+
+        def counter(execute, sql, params, many, context):
+            nonlocal count
+            count += 1
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(counter):
+            response = self.get_response(request)
+        response["X-Query-Count"] = str(count)
+        return response

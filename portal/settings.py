@@ -65,6 +65,19 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Tests turn this on: a page that loads related rows one by one (N+1) then fails (django-zeal).
+if env_bool("PORTAL_DETECT_N_PLUS_ONE", False):
+    INSTALLED_APPS.append("zeal")
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "zeal.middleware.zeal_middleware"
+    )
+    ZEAL_RAISE = True
+
+# Benchmarks turn this on: each response says how many SQL queries it took (X-Query-Count).
+PORTAL_QUERY_COUNT_HEADER = env_bool("PORTAL_QUERY_COUNT_HEADER", False)
+if PORTAL_QUERY_COUNT_HEADER:
+    MIDDLEWARE.insert(0, "multichannel.middleware.QueryCountMiddleware")
+
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
 ASGI_APPLICATION = "portal.asgi.application"

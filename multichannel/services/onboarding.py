@@ -135,6 +135,16 @@ def start_with_entered_source(
         AzureService.objects.bulk_create(
             AzureService(onboarding=onboarding, name=name) for name in _clean_names(services)
         )
+        # Entering it by hand is step 1 done: its details are what the user typed.
+        onboarding.reached = OnboardingStep.NEW_SUBSCRIPTION
+        onboarding.save(update_fields=["reached"])
+        record(
+            Action.ONBOARDING_SOURCE_CONFIRMED,
+            actor=by,
+            target=onboarding,
+            customer=onboarding.customer,
+            new={"source": source.offer_name, "services": _clean_names(services)},
+        )
     return onboarding
 
 

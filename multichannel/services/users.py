@@ -12,7 +12,7 @@ from django.db import IntegrityError, models, transaction
 
 from multichannel import access, notifications
 from multichannel.current_request import current_base_url
-from multichannel.models import Action, Partner, User
+from multichannel.models import Action, Partner, RoleGroup, User
 from multichannel.roles import Perm, Role
 from multichannel.services.audit import record
 from multichannel.services.errors import RuleViolation
@@ -224,9 +224,9 @@ class RoleGroupLookup:
     """The auth groups that stand for roles within one partner."""
 
     def __init__(self, partner: Partner):
-        self._by_role = {
-            rg.role: rg.group_id for rg in partner.role_groups.only("role", "group_id")
-        }
+        self._by_role = dict(
+            RoleGroup.objects.filter(partner=partner).values_list("role", "group_id")
+        )
 
     def groups(self, roles) -> list[int]:
         missing = [role for role in roles if role not in self._by_role]

@@ -218,9 +218,6 @@ class EnteredSourceView(CustomerMixin, FormView):
                 offer_id=data["offer_id"],
                 services=data["services"],
             )
-            onboarding = onboarding_services.confirm_source(
-                by=self.request.user, onboarding=onboarding, services=[]
-            )
         except RuleViolation as violation:
             field = violation.field if violation.field in form.fields else None
             form.add_error(field, violation.message)
