@@ -464,11 +464,11 @@ def copy_into(model, instances) -> int:
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     count = 0
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for instance in instances:
-                copy.write_row(
-                    [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
-                )
-                count += 1
+    statement = f"COPY {table} ({columns}) FROM STDIN"  # noqa: S608 (names from the model)
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for instance in instances:
+            copy.write_row(
+                [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+            )
+            count += 1
     return count
