@@ -464,7 +464,7 @@ def copy_into(model, instances) -> int:
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     count = 0
-    statement = f"COPY {table} ({columns}) FROM STDIN"  # noqa: S608 (names from the model)
+    statement = f"COPY {table} ({columns}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
         for instance in instances:
             copy.write_row(
