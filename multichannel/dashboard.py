@@ -94,7 +94,11 @@ def terms_ending(user, today) -> dict:
     live = (
         access.subscriptions_for(user)
         .live()
-        .filter(term__in=[Term.ANNUAL, Term.TRIENNIAL], term_end__gte=today)
+        .filter(
+            term__in=[Term.ANNUAL, Term.TRIENNIAL],
+            term_end__gte=today,
+            term_end__lte=today + timedelta(days=90),
+        )
     )
     windows = live.aggregate(
         **{
@@ -108,6 +112,27 @@ def terms_ending(user, today) -> dict:
         .order_by("term_end", "pk")[:8]
     )
     return {"windows": windows, "soonest": soonest}
+
+
+FIGURES_TTL = 60  # seconds: the whole partner shares one computation per minute
+
+
+def subscription_figures(user, today) -> dict:
+    """Channel counts and terms ending soon, computed once a minute per partner and kept in the
+    shared cache (Redis or the database): they read every subscription the partner manages, and
+    every Global admin and Sales agent of the partner sees the same ones."""
+    from django.core.cache import cache
+
+    key = f"dashboard:subscriptions:{user.partner_id}:{today.isoformat()}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = {
+            "channel_rows": subscriptions_by_channel(user),
+            "terms": terms_ending(user, today),
+            "as_of": timezone.now(),
+        }
+        cache.set(key, figures, FIGURES_TTL)
+    return figures
 
 
 def counters(user) -> dict:

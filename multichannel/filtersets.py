@@ -27,7 +27,7 @@ from multichannel.models import (
     Term,
     User,
 )
-from multichannel.models.customers import LIVE_STATUSES
+from multichannel.models.customers import LIVE_STATUSES, other_channels_exist
 from multichannel.roles import Role
 
 SEARCH_WIDGET = forms.SearchInput(attrs={"placeholder": "Name or email", "autocomplete": "off"})
@@ -222,7 +222,8 @@ class CustomerFilterSet(PartnerFilterSet):
         return queryset.filter(pk__in=others.values("customer_id"))
 
     def with_other_channels(self, queryset, name, value):
-        return queryset.filter(has_other_channels=(value == "yes"))
+        exists = other_channels_exist(self.partner_id)
+        return queryset.filter(exists if value == "yes" else ~exists)
 
     def with_term_ending(self, queryset, name, value):
         return queryset.filter(

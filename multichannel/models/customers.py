@@ -16,24 +16,53 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from multichannel.models.partners import Cloud
 
 
+def summary_annotations(partner_id, today) -> dict:
+    """What the customer list shows for each customer, as correlated subqueries. Each is
+    computed per row it is asked for: the list asks for them on one page of rows only."""
+    live = Subscription.objects.filter(customer=models.OuterRef("pk"), status__in=LIVE_STATUSES)
+    ours = Relationship.objects.filter(
+        customer=models.OuterRef("pk"), partner_id=partner_id, status=RelationshipStatus.ACTIVE
+    )
+    count = live.order_by().annotate(n=models.Func(models.F("pk"), function="COUNT")).values("n")
+    return {
+        "subscription_count": models.functions.Coalesce(
+            models.Subquery(count, output_field=models.IntegerField()), 0
+        ),
+        # A scalar subquery rather than EXISTS: it cannot be turned into one scan of every
+        # subscription, which is what the database does with EXISTS over many rows.
+        "has_other_channels": models.Subquery(
+            live.exclude(channel=Channel.CSP, partner_of_record_id=partner_id)
+            .annotate(yes=models.Value(True))
+            .values("yes")[:1],
+            output_field=models.BooleanField(),
+        ),
+        "next_term_end": models.Subquery(
+            live.filter(term_end__gte=today).order_by("term_end").values("term_end")[:1]
+        ),
+        "relationship_since": models.Subquery(ours.values("started_at")[:1]),
+        "delegated_admin_until": models.Subquery(ours.values("delegated_admin_until")[:1]),
+    }
+
+
+def other_channels_exist(partner_id):
+    """A filter: the customer has a live subscription not held by `partner_id`."""
+    return models.Exists(
+        Subscription.objects.filter(
+            customer=models.OuterRef("pk"), status__in=LIVE_STATUSES
+        ).exclude(channel=Channel.CSP, partner_of_record_id=partner_id)
+    )
+
+
 class CustomerQuerySet(models.QuerySet):
-    def with_summary(self, partner_id, today):
-        """What the customer list shows, as subqueries: a constant number of queries."""
-        live = Subscription.objects.filter(customer=models.OuterRef("pk"), status__in=LIVE_STATUSES)
-        count = live.order_by().values("customer").annotate(n=models.Count("pk")).values("n")
-        ours = Relationship.objects.filter(
-            customer=models.OuterRef("pk"), partner_id=partner_id, status=RelationshipStatus.ACTIVE
-        )
+    def with_summary(self, partner_id, today, only: tuple[str, ...] | None = None):
+        annotations = summary_annotations(partner_id, today)
+        wanted = only if only is not None else annotations
         return self.annotate(
-            subscription_count=models.functions.Coalesce(models.Subquery(count), 0),
-            has_other_channels=models.Exists(
-                live.exclude(channel=Channel.CSP, partner_of_record_id=partner_id)
-            ),
-            next_term_end=models.Subquery(
-                live.filter(term_end__gte=today).order_by("term_end").values("term_end")[:1]
-            ),
-            relationship_since=models.Subquery(ours.values("started_at")[:1]),
-            delegated_admin_until=models.Subquery(ours.values("delegated_admin_until")[:1]),
+            **{
+                name: annotations[name]
+                for name in wanted
+                if name not in self.query.annotations  # already there for sorting
+            }
         )
 
 
@@ -294,6 +323,11 @@ class Subscription(models.Model):
             models.Index(fields=["customer", "status"], name="subscription_customer_status"),
             models.Index(fields=["partner_of_record", "status"], name="subscription_por_status"),
             models.Index(fields=["status", "term_end"], name="subscription_status_term_end"),
+            models.Index(
+                fields=["customer", "term_end"],
+                condition=Q(status__in=["active", "suspended"]),
+                name="subscription_live_term_end",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -116,6 +116,7 @@ class SupportRequest(models.Model):
                 fields=["partner", "status", "-created_at"], name="support_partner_status"
             ),
             models.Index(fields=["partner", "response_due_at"], name="support_partner_due"),
+            models.Index(fields=["partner", "-updated_at", "-id"], name="support_partner_updated"),
             models.Index(fields=["customer", "-created_at"], name="support_customer"),
         ]
 

@@ -34,11 +34,13 @@ class HomeView(PortalMixin, TemplateView):
         counts = dashboard.counters(user)
         context["counts"] = counts
         if access.has(user, Perm.VIEW_SUBSCRIPTIONS):
-            rows = dashboard.subscriptions_by_channel(user)
+            figures = dashboard.subscription_figures(user, timezone.localdate())
+            rows = figures["channel_rows"]
             context["channel_rows"] = rows
             context["chart_height"] = len(rows) * dashboard.ROW_HEIGHT
             context["subscription_total"] = sum(row.total for row in rows)
-            context["terms"] = dashboard.terms_ending(user, timezone.localdate())
+            context["terms"] = figures["terms"]
+            context["figures_as_of"] = figures["as_of"]
             context["customer_count"] = counts.get("customers", 0)
         if access.has(user, Perm.VIEW_REQUESTS):
             waiting = access.requests_for(user).open().order_by("expires_at", "pk")

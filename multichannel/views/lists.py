@@ -1,7 +1,9 @@
 """What every list page shares: filtering, sorting, pagination, CSV export."""
 
 import csv
+from functools import cached_property
 
+from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -23,16 +25,65 @@ class SortableListMixin:
         if not sort:
             return queryset
         descending = sort.startswith("-")
-        fields = self.sort_fields[sort.lstrip("-")]
-        ordering = [
-            F(f).desc(nulls_last=True) if descending else F(f).asc(nulls_last=True) for f in fields
-        ]
+        ordering = []
+        for name in self.sort_fields[sort.lstrip("-")]:
+            if _nullable(queryset.model, name):  # empty values last, whatever the direction
+                ordering.append(F(name).desc(nulls_last=True) if descending else F(name).asc())
+            else:  # plain, so that an index in either direction serves it
+                ordering.append(f"-{name}" if descending else name)
         return queryset.order_by(*ordering, ("-pk" if descending else "pk"))
+
+
+def _nullable(model, path: str) -> bool:
+    """Whether a sort key may be empty: a nullable field, or an annotation."""
+    try:
+        *relations, last = path.split("__")
+        for relation in relations:
+            model = model._meta.get_field(relation).related_model
+        return model._meta.get_field(last).null
+    except Exception:
+        return True
+
+
+class CappedPaginator(Paginator):
+    """Counts rows only as far as it needs to: up to `cap`, or a little past the page asked
+    for. A list of 150,000 rows then costs a bounded count, and shows "more than 10,000"."""
+
+    cap = 10_000
+
+    def __init__(self, *args, wanted_page: int = 1, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit = max(self.cap, (wanted_page + 4) * self.per_page)
+
+    @cached_property
+    def count(self) -> int:
+        counted = self.object_list.order_by()[: self.limit + 1].count()
+        self.capped = counted > self.limit
+        return counted
+
+    @property
+    def capped_count(self) -> int:
+        self.count  # noqa: B018 — counting sets `capped`
+        return self.limit if self.capped else self.count
 
 
 class FilteredListView(SortableListMixin, ListView):
     filterset_class = None
     paginate_by = 25
+    paginator_class = CappedPaginator
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        try:
+            wanted = int(self.request.GET.get(self.page_kwarg, 1))
+        except ValueError:
+            wanted = 1
+        return self.paginator_class(
+            queryset,
+            per_page,
+            orphans=orphans,
+            allow_empty_first_page=allow_empty_first_page,
+            wanted_page=max(1, wanted),
+        )
 
     def base_queryset(self):
         raise NotImplementedError
