@@ -147,20 +147,30 @@ def measure(browser: Browser, path: str, requests: int, concurrency: int) -> Tim
     )
 
 
-def sql_alone(statements: list[str], database_url: str, repeats: int) -> float:
-    """Median time of running the page's captured SQL through psycopg, fetching every row."""
+def sql_alone(statements: list[str], database_url: str, repeats: int, concurrency: int) -> float:
+    """Median time of running the page's captured SQL through psycopg, fetching every row,
+    from as many concurrent clients as the page was measured with."""
     import psycopg
 
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        timings = []
-        for _ in range(repeats):
-            started = time.perf_counter()
-            with conn.cursor() as cursor:
-                for sql in statements:
-                    cursor.execute(sql.encode())
-                    if cursor.description is not None:
-                        cursor.fetchall()
+    timings = []
+    lock = threading.Lock()
+    local = threading.local()
+
+    def one(_):
+        conn = getattr(local, "conn", None)
+        if conn is None:
+            conn = local.conn = psycopg.connect(database_url, autocommit=True)
+        started = time.perf_counter()
+        with conn.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql.encode())
+                if cursor.description is not None:
+                    cursor.fetchall()
+        with lock:
             timings.append((time.perf_counter() - started) * 1000)
+
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(one, range(repeats)))
     return round(statistics.median(timings), 1)
 
 
@@ -381,7 +391,9 @@ def main() -> None:
         for name, who, path, admin_path in pages(str(big["uuid"]), big["pk"], month_ago):
             portal = measure(browsers[who], path, args.requests, args.concurrency)
             admin = measure(operator, admin_path, args.requests, args.concurrency)
-            sql_ms = sql_alone(captured_sql(emails[who], path), args.database_url, args.requests)
+            sql_ms = sql_alone(
+                captured_sql(emails[who], path), args.database_url, args.requests, args.concurrency
+            )
             row = Row(name, who, path, portal, admin_path, admin, sql_ms)
             row.admin_ratio = round(portal.median_ms / admin.median_ms, 2)
             row.sql_ratio = round(portal.median_ms / sql_ms, 2) if sql_ms else 0

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from multichannel import access
+from multichannel.forms.widgets import FastSelectForm
 from multichannel.models import (
     Action,
     AuditEntry,
@@ -30,6 +31,16 @@ from multichannel.models import (
 from multichannel.models.customers import LIVE_STATUSES, other_channels_exist
 from multichannel.roles import Role
 
+
+def _people(partner_id):
+    """The partner's users as a list of choices: only what the option shows is loaded."""
+    return (
+        User.objects.filter(partner_id=partner_id)
+        .only("uuid", "full_name", "email")
+        .order_by("full_name", "email")
+    )
+
+
 SEARCH_WIDGET = forms.SearchInput(attrs={"placeholder": "Name or email", "autocomplete": "off"})
 
 
@@ -48,6 +59,7 @@ class UserFilterSet(django_filters.FilterSet):
     class Meta:
         model = User
         fields = []
+        form = FastSelectForm
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -62,7 +74,7 @@ class UserFilterSet(django_filters.FilterSet):
         return queryset.filter(is_active=(value == "active"))
 
 
-class ActivityFilterForm(forms.Form):
+class ActivityFilterForm(FastSelectForm):
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
@@ -107,7 +119,7 @@ class ActivityFilterSet(django_filters.FilterSet):
             if not data.get("date_from") and "date_from" not in data:
                 data["date_from"] = default_activity_start()
         super().__init__(data, *args, **kwargs)
-        self.filters["actor"].queryset = User.objects.filter(partner_id=viewer.partner_id)
+        self.filters["actor"].queryset = _people(viewer.partner_id)
         categories = set(access.activity_categories_for(viewer))
         self.filters["action"].extra["choices"] = [
             (a.value, a.label) for a in Action if a.category in categories
@@ -188,6 +200,7 @@ class CustomerFilterSet(PartnerFilterSet):
     class Meta:
         model = Customer
         fields = []
+        form = FastSelectForm
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -265,6 +278,7 @@ class SubscriptionFilterSet(PartnerFilterSet):
     class Meta:
         model = Subscription
         fields = []
+        form = FastSelectForm
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -311,10 +325,11 @@ class RequestFilterSet(django_filters.FilterSet):
     class Meta:
         model = RelationshipRequest
         fields = []
+        form = FastSelectForm
 
     def __init__(self, *args, partner_id, **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["created_by"].queryset = User.objects.filter(partner_id=partner_id)
+        self.filters["created_by"].queryset = _people(partner_id)
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -359,10 +374,11 @@ class SupportFilterSet(django_filters.FilterSet):
     class Meta:
         model = SupportRequest
         fields = []
+        form = FastSelectForm
 
     def __init__(self, *args, partner_id, **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["assigned_to"].queryset = User.objects.filter(partner_id=partner_id)
+        self.filters["assigned_to"].queryset = _people(partner_id)
 
     def search(self, queryset, name, value):
         value = value.strip().lstrip("#")

@@ -239,3 +239,13 @@ def test_an_active_session_slides_its_idle_expiry(as_sales_agent):
 def test_a_user_is_found_by_email_only_once(partner):
     make_user(partner, Role.SALES_AGENT, email="case@contoso.example")
     assert User.objects.get_by_natural_key("CASE@contoso.example").email == "case@contoso.example"
+
+
+def test_passwords_are_hashed_with_argon2id_at_the_owasp_minimum(sales_agent, settings):
+    from django.contrib.auth.hashers import make_password
+
+    from portal import settings as portal_settings
+
+    settings.PASSWORD_HASHERS = portal_settings.PASSWORD_HASHERS
+    encoded = make_password("a-long-and-unusual-passphrase")
+    assert encoded.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")

@@ -20,6 +20,7 @@ from multichannel.forms.moves import (
     PlanMoveForm,
     ServiceFormSet,
 )
+from multichannel.forms.widgets import FastSelectForm
 from multichannel.models import (
     AzureOnboarding,
     MoveStatus,
@@ -82,6 +83,7 @@ class OnboardingFilterSet(StatusFilterSet):
     class Meta:
         model = AzureOnboarding
         fields = []
+        form = FastSelectForm
 
 
 class MoveFilterSet(StatusFilterSet):
@@ -93,6 +95,7 @@ class MoveFilterSet(StatusFilterSet):
     class Meta:
         model = PlannedMove
         fields = []
+        form = FastSelectForm
 
 
 class OnboardingListView(PortalMixin, FilteredListView):

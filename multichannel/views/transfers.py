@@ -19,6 +19,7 @@ from multichannel.forms.transfers import (
     DeclineTransferForm,
     TransferRequestForm,
 )
+from multichannel.forms.widgets import FastSelectForm
 from multichannel.models import (
     BillingType,
     LineItemStatus,
@@ -52,6 +53,7 @@ class TransferFilterSet(django_filters.FilterSet):
     class Meta:
         model = TransferRequest
         fields = []
+        form = FastSelectForm
 
     def search(self, queryset, name, value):
         value = value.strip()
