@@ -11,6 +11,7 @@ from datetime import date
 from django.urls import reverse
 
 from multichannel.models import BillingType, Channel, Subscription, SubscriptionStatus
+from multichannel.urlutils import object_url
 
 
 class Kind:
@@ -128,12 +129,12 @@ def action_for(step: NextStep, subscription: Subscription) -> StepAction | None:
     if not step.actionable:
         return None
     if step.kind == Kind.MANAGED:
-        return StepAction("Manage", reverse("subscriptions:detail", args=[subscription.uuid]))
+        return StepAction("Manage", object_url("subscriptions:detail", subscription.uuid))
     if step.kind == Kind.REQUEST_RELATIONSHIP:
         url = reverse("relationships:new") + f"?customer={subscription.customer.uuid}"
         return StepAction("Request a reseller relationship", url)
     if step.kind == Kind.ONBOARD_AZURE:
-        return StepAction("Onboard", reverse("subscriptions:onboard", args=[subscription.uuid]))
+        return StepAction("Onboard", object_url("subscriptions:onboard", subscription.uuid))
     if step.kind == Kind.SWITCH_PARTNER and subscription.partner_of_record_id:
         query = (
             f"?customer={subscription.customer.uuid}&source={subscription.partner_of_record.uuid}"

@@ -1398,9 +1398,9 @@ def test_the_target_asks_the_source_accepts_and_the_target_then_manages_the_subs
 
     after = as_sales_agent.get(url("customers:detail", northwind))
     rows = {
-        subscription.pk: step.title
+        row.subscription_pk: row.step.title
         for _, group in after.context["subscription_groups"]
-        for subscription, step, _ in group
+        for row in group
     }
     assert rows[production.pk] == "Managed by us"
     assert rows[office.pk] != "Managed by us"

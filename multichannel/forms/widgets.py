@@ -28,7 +28,9 @@ _SELECTED = mark_safe(" selected")
 
 
 class FastSelectForm(forms.Form):
-    """A form whose plain selects are FastSelects (radio buttons and multiple selects stay)."""
+    """The filter bar of a list: its selects are FastSelects and every widget carries its
+    Bootstrap class, so that the bar renders through a lean template on every page view (the
+    lists are the pages people open all day; data-entry forms go through crispy-forms)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -37,4 +39,14 @@ class FastSelectForm(forms.Form):
             if type(widget) is forms.Select:
                 fast = FastSelect(attrs=widget.attrs, choices=widget.choices)
                 fast.is_required = widget.is_required
-                field.widget = fast
+                field.widget = widget = fast
+            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] += " is-invalid"
+                widget.attrs["aria-describedby"] = f"{self[name].auto_id}_error"

@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from itertools import groupby
 
 from django.contrib import messages
@@ -12,16 +13,19 @@ from multichannel import access
 from multichannel.filtersets import CustomerFilterSet
 from multichannel.forms.customers import CustomerForm, SubscriptionForm, suggested_domain
 from multichannel.models import (
+    BillingType,
     Channel,
     Customer,
     Partner,
     Relationship,
     RelationshipRequest,
     RelationshipStatus,
+    SubscriptionStatus,
 )
-from multichannel.next_steps import action_for, next_step
+from multichannel.next_steps import NextStep, StepAction, action_for, next_step
 from multichannel.roles import Perm
 from multichannel.services import customers as customer_services
+from multichannel.urlutils import object_url
 from multichannel.views.lists import FilteredListView, csv_response
 from multichannel.views.mixins import PortalMixin, ServiceFormMixin
 
@@ -206,6 +210,77 @@ def _channel_group(subscription, partner_id) -> tuple[int, str]:
     return (1 + order.index(subscription.channel), subscription.get_channel_display())
 
 
+@dataclass(frozen=True)
+class SubscriptionRow:
+    """One line of the customer page, its text made ready: a customer may have hundreds."""
+
+    subscription_pk: int
+    url: str
+    offer_name: str
+    held_by: str
+    billing: str
+    seats: str
+    term_end: str
+    status: str
+    step: NextStep
+    action: StepAction | None
+
+    @classmethod
+    def of(cls, subscription, step, partner_id) -> "SubscriptionRow":
+        holder = subscription.partner_of_record
+        return cls(
+            subscription_pk=subscription.pk,
+            url=object_url("subscriptions:detail", subscription.uuid),
+            offer_name=subscription.offer_name,
+            held_by=holder.name if holder and holder.pk != partner_id else "",
+            billing=_BILLING[subscription.billing_type],
+            seats="—" if subscription.quantity is None else str(subscription.quantity),
+            term_end=f"{subscription.term_end:%Y-%m-%d}" if subscription.term_end else "—",
+            status=_STATUS[subscription.status],
+            step=step,
+            action=action_for(step, subscription),
+        )
+
+    def html(self) -> str:
+        """The table row, written in Python: hundreds of rows cost a few milliseconds."""
+        held = format_html('<div class="small text-body-secondary">Held by {}</div>', self.held_by)
+        action = (
+            format_html(
+                '<a class="btn btn-sm btn-outline-primary mt-1" href="{}">{}'
+                '<span class="visually-hidden"> {}</span></a>',
+                self.action.url,
+                self.action.label,
+                self.offer_name,
+            )
+            if self.action
+            else ""
+        )
+        return format_html(
+            '<tr><td><a href="{}">{}</a>{}</td>'
+            '<td class="d-none d-md-table-cell">{}</td>'
+            '<td class="d-none d-lg-table-cell text-end">{}</td>'
+            '<td class="d-none d-md-table-cell">{}</td>'
+            "<td>{}</td>"
+            '<td><div class="next-step"><span class="badge text-bg-{} text-wrap text-start">{}'
+            '</span><div class="small text-body-secondary mt-1">{}</div>{}</div></td></tr>',
+            self.url,
+            self.offer_name,
+            held if self.held_by else "",
+            self.billing,
+            self.seats,
+            self.term_end,
+            self.status,
+            self.step.tone,
+            self.step.title,
+            self.step.detail,
+            action,
+        )
+
+
+_BILLING = {value: str(label) for value, label in BillingType.choices}
+_STATUS = {value: str(label) for value, label in SubscriptionStatus.choices}
+
+
 class CustomerDetailView(CustomerMixin, TemplateView):
     template_name = "customers/detail.html"
 
@@ -236,7 +311,7 @@ class CustomerDetailView(CustomerMixin, TemplateView):
                     step = next_step(
                         subscription, partner_id=partner_id, relationship_active=True, today=today
                     )
-                    rows.append((subscription, step, action_for(step, subscription)))
+                    rows.append(SubscriptionRow.of(subscription, step, partner_id))
                 groups.append((label, rows))
         context.update(
             customer=customer,
