@@ -233,7 +233,7 @@ def pages(big_customer_uuid: str, big_customer_pk: int, month_ago: str):
             "Customer with 200 subscriptions",
             who,
             f"/customers/{big_customer_uuid}/",
-            f"/admin/multichannel/subscription/?customer__exact={big_customer_pk}",
+            f"/admin/multichannel/subscription/?customer__exact={big_customer_pk}&all=",
         )
         yield "Subscriptions", who, "/subscriptions/", "/admin/multichannel/subscription/"
         yield "Support", who, "/support/", "/admin/multichannel/supportrequest/"

@@ -49,23 +49,40 @@ class ChannelRow:
         return 150 + self.license_width + self.usage_width + 6
 
 
-def subscriptions_by_channel(user) -> list[ChannelRow]:
-    """Live subscriptions of managed customers, by channel group and billing type."""
+WINDOWS = (30, 60, 90)  # days ahead in which annual and three-year terms end
+
+
+def _grouped_counts(user, today) -> list[dict]:
+    """Live subscriptions of managed customers by channel group and billing type, each group
+    also counting the long terms that end within 30, 60 and 90 days: one query."""
     group = Case(
         When(Q(channel=Channel.CSP, partner_of_record_id=user.partner_id), then=Value("ours")),
         When(channel=Channel.CSP, then=Value("other_csp")),
         default="channel",
         output_field=CharField(),
     )
-    counts = {
-        (row["group"], row["billing_type"]): row["n"]
-        for row in access.subscriptions_for(user)
+    long_terms = Q(term__in=[Term.ANNUAL, Term.TRIENNIAL], term_end__gte=today)
+    return list(
+        access.subscriptions_for(user)
         .live()
         .annotate(group=group)
         .values("group", "billing_type")
-        .annotate(n=Count("pk"))
+        .annotate(
+            n=Count("pk"),
+            **{
+                f"within_{days}": Count(
+                    "pk", filter=long_terms & Q(term_end__lte=today + timedelta(days=days))
+                )
+                for days in WINDOWS
+            },
+        )
         .order_by()
-    }
+    )
+
+
+def subscriptions_by_channel(grouped: list[dict]) -> list[ChannelRow]:
+    """The chart's rows, from `_grouped_counts`."""
+    counts = {(row["group"], row["billing_type"]): row["n"] for row in grouped}
     rows = [
         ChannelRow(
             label,
@@ -88,26 +105,18 @@ def subscriptions_by_channel(user) -> list[ChannelRow]:
     ]
 
 
-def terms_ending(user, today) -> dict:
+def terms_ending(user, today, grouped: list[dict]) -> dict:
     """Annual and three-year terms ending soon: the ones a move or a renewal is planned around
     (monthly terms end every month)."""
-    live = (
+    windows = {f"within_{days}": sum(row[f"within_{days}"] for row in grouped) for days in WINDOWS}
+    soonest = list(
         access.subscriptions_for(user)
         .live()
         .filter(
             term__in=[Term.ANNUAL, Term.TRIENNIAL],
             term_end__gte=today,
-            term_end__lte=today + timedelta(days=90),
+            term_end__lte=today + timedelta(days=30),
         )
-    )
-    windows = live.aggregate(
-        **{
-            f"within_{days}": Count("pk", filter=Q(term_end__lte=today + timedelta(days=days)))
-            for days in (30, 60, 90)
-        }
-    )
-    soonest = list(
-        live.filter(term_end__lte=today + timedelta(days=30))
         .select_related("customer", "partner_of_record")
         .order_by("term_end", "pk")[:8]
     )
@@ -126,9 +135,10 @@ def subscription_figures(user, today) -> dict:
     key = f"dashboard:subscriptions:{user.partner_id}:{today.isoformat()}"
     figures = cache.get(key)
     if figures is None:
+        grouped = _grouped_counts(user, today)
         figures = {
-            "channel_rows": subscriptions_by_channel(user),
-            "terms": terms_ending(user, today),
+            "channel_rows": subscriptions_by_channel(grouped),
+            "terms": terms_ending(user, today, grouped),
             "as_of": timezone.now(),
         }
         cache.set(key, figures, FIGURES_TTL)
@@ -147,6 +157,14 @@ def counters(user) -> dict:
         return Subquery(counted, output_field=IntegerField())
 
     wanted = {}
+    if access.has(user, Perm.VIEW_USERS):
+        users = access.users_for(user)
+        wanted["n_users_active"] = count_of(users.filter(is_active=True))
+        wanted["n_users_inactive"] = count_of(users.filter(is_active=False))
+        wanted["n_users_must_change"] = count_of(
+            users.filter(is_active=True, must_change_password=True)
+        )
+        wanted["n_global_admins"] = count_of(access.active_global_admins(user.partner_id))
     if access.has(user, Perm.VIEW_CUSTOMERS):
         wanted["n_customers"] = count_of(access.managed_customers_for(user))
     if access.has(user, Perm.VIEW_REQUESTS):

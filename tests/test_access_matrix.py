@@ -1,9 +1,7 @@
 """Every URL by every persona: sign-in redirect, 403 naming the role, 404 for another partner's
 object, or the page. Adding a URL without a row here fails `test_every_url_has_a_row`."""
 
-import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -132,103 +130,6 @@ def test_every_url_has_a_row():
     names = _url_names(get_resolver())
     assert names - MATRIX.keys() == set(), "add these URLs to the access matrix"
     assert MATRIX.keys() - names == set(), "these rows name URLs that no longer exist"
-
-
-@pytest.fixture
-def open_request(sales_agent):
-    from multichannel.services.relationships import request_relationship
-
-    return request_relationship(
-        by=sales_agent,
-        company_name="Litware",
-        domain="litware.onmicrosoft.com",
-        contact_email="admin@litware.onmicrosoft.com",
-        delegated_admin_roles=[],
-        delegated_admin_days=None,
-        email_text="Hello",
-    )
-
-
-@pytest.fixture
-def azure_onboarding(sales_agent, held_subscription):
-    from multichannel.models import BillingType, Channel, Subscription
-    from multichannel.services.onboarding import start_onboarding
-
-    azure = Subscription.objects.create(
-        customer=held_subscription.customer,
-        offer_name="Azure plan",
-        offer_id="MS-AZR-0017P",
-        billing_type=BillingType.USAGE,
-        channel=Channel.EA,
-        external_id=uuid.uuid4(),
-    )
-    return start_onboarding(by=sales_agent, source=azure)
-
-
-@pytest.fixture
-def planned_move(sales_agent, held_subscription):
-    from multichannel.models import Channel, Subscription
-    from multichannel.services.moves import plan_move
-
-    direct = Subscription.objects.create(
-        customer=held_subscription.customer,
-        offer_name="Office 365 E1",
-        offer_id="CFQ7TTC0LF8R",
-        billing_type="license",
-        channel=Channel.DIRECT,
-        external_id=uuid.uuid4(),
-        quantity=5,
-        term="annual",
-        term_start=date.today() - timedelta(days=300),
-        term_end=date.today() + timedelta(days=65),
-    )
-    return plan_move(by=sales_agent, subscription=direct, remind_days_before=30)
-
-
-@pytest.fixture
-def transfer(sales_agent, held_subscription, other_partner):
-    """Our partner asks the other partner for the customer's Azure it holds."""
-    from multichannel.models import Relationship, RelationshipStatus, Subscription
-    from multichannel.services.permissions import refresh_customer_access
-    from multichannel.services.transfers import request_transfer
-
-    customer = held_subscription.customer
-    Relationship.objects.create(
-        partner=other_partner, customer=customer, status=RelationshipStatus.ACTIVE
-    )
-    refresh_customer_access(customer, other_partner)
-    Subscription.objects.create(
-        customer=customer,
-        offer_name="Azure plan",
-        offer_id="DZH318Z0BPS6",
-        billing_type="usage",
-        channel="csp",
-        partner_of_record=other_partner,
-        external_id=uuid.uuid4(),
-    )
-    return request_transfer(
-        by=sales_agent, customer=customer, source_partner=other_partner, notify_email="it@x.example"
-    )
-
-
-@pytest.fixture
-def support_request(sales_agent, held_subscription):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from multichannel.services.support import file_request
-
-    return file_request(
-        by=sales_agent,
-        customer=held_subscription.customer,
-        subscription=held_subscription,
-        topic="technical",
-        severity="A",
-        title="Users cannot sign in",
-        description="Since this morning.",
-        contact_name="Dana Diaz",
-        contact_email="dana@contoso.example",
-        attachments=[SimpleUploadedFile("error.txt", b"AADSTS50076")],
-    )
 
 
 def _kwargs(kind: str, request) -> dict:

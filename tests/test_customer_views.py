@@ -151,6 +151,22 @@ def test_the_list_costs_the_same_queries_whatever_the_number_of_customers(
     assert len(response.context["page_obj"]) == min(count, 25)
 
 
+def test_a_long_list_counts_only_as_far_as_it_needs(as_sales_agent, partner, monkeypatch):
+    from multichannel.views.lists import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "cap", 30)  # pages 1-4 then count to 125 at most
+    bulk_managed_customers(partner, 130, subscriptions_each=0)
+
+    first = as_sales_agent.get(reverse("customers:list")).content.decode()
+    later = as_sales_agent.get(reverse("customers:list"), {"page": 2}).content.decode()
+    beyond = as_sales_agent.get(reverse("customers:list"), {"page": 60})
+
+    assert "Showing 1\u201325 of more than 125" in first
+    assert ">Last<" not in first and ">Next<" in first
+    assert "Showing 26\u201350 of 130" in later and "Page 2 of 6" in later
+    assert beyond.status_code == 404
+
+
 # --- The customer page ----------------------------------------------------------------------
 
 
@@ -478,6 +494,23 @@ def test_the_dashboard_counts_subscriptions_by_channel(as_sales_agent, held):
     add_subscription(held.customer, channel=Channel.EA, billing_type=BillingType.USAGE)
     rows = {row.label: row for row in as_sales_agent.get(reverse("home")).context["channel_rows"]}
     assert (rows["Bought from us"].license, rows["Enterprise Agreement"].usage) == (1, 1)
+
+
+def test_the_dashboard_counts_long_terms_ending_in_30_60_and_90_days(as_sales_agent, held):
+    for days in (10, 45, 80, 200):
+        add_subscription(held.customer, term_end=TODAY + timedelta(days=days))
+    add_subscription(held.customer, term=Term.MONTHLY, term_end=TODAY + timedelta(days=10))
+    add_subscription(
+        held.customer, term_end=TODAY + timedelta(days=5), status=SubscriptionStatus.CANCELLED
+    )
+
+    response = as_sales_agent.get(reverse("home"))
+
+    page = response.content.decode()
+    assert "1 in 30 days" in page and "2 in 60 days" in page and "3 in 90 days" in page
+    assert [s.term_end for s in response.context["terms"]["soonest"]] == [
+        TODAY + timedelta(days=10)
+    ]
 
 
 @pytest.mark.parametrize("count", [5, 500])

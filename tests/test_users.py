@@ -379,3 +379,24 @@ def test_the_user_list_costs_the_same_queries_however_many_users(
     with django_assert_max_num_queries(8):
         response = as_global_admin.get(reverse("users:list"))
     assert response.status_code == 200
+
+
+def test_the_dashboard_counts_the_partners_users(
+    as_user_admin, global_admin, partner, other_partner
+):
+    make_user(partner, Role.SALES_AGENT, must_change_password=True)
+    make_user(partner, Role.GLOBAL_ADMIN)
+    make_user(partner, Role.SALES_AGENT, is_active=False)
+    make_user(other_partner, Role.GLOBAL_ADMIN)  # another partner's: not counted
+
+    response = as_user_admin.get(reverse("home"))
+
+    expected_active = User.objects.filter(partner=partner, is_active=True).count()
+    assert response.context["user_counts"] == {
+        "active": expected_active,
+        "inactive": 1,
+        "must_change": 1,
+    }
+    global_admins = access.active_global_admins(partner.pk).count()
+    assert response.context["active_global_admins"] == global_admins >= 2
+    assert "Only one active Global admin" not in response.content.decode()

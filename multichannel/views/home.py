@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.views.generic import TemplateView
 
@@ -23,16 +23,15 @@ class HomeView(PortalMixin, TemplateView):
         context["role_descriptions"] = [
             (role.label, ROLE_DESCRIPTIONS[role]) for role in Role if role in user.roles
         ]
-        if access.has(user, Perm.VIEW_USERS):
-            users = access.users_for(user)
-            context["user_counts"] = users.aggregate(
-                active=Count("pk", filter=Q(is_active=True)),
-                inactive=Count("pk", filter=Q(is_active=False)),
-                must_change=Count("pk", filter=Q(is_active=True, must_change_password=True)),
-            )
-            context["active_global_admins"] = access.active_global_admins(user.partner_id).count()
         counts = dashboard.counters(user)
         context["counts"] = counts
+        if access.has(user, Perm.VIEW_USERS):
+            context["user_counts"] = {
+                "active": counts["users_active"],
+                "inactive": counts["users_inactive"],
+                "must_change": counts["users_must_change"],
+            }
+            context["active_global_admins"] = counts["global_admins"]
         if access.has(user, Perm.VIEW_SUBSCRIPTIONS):
             figures = dashboard.subscription_figures(user, timezone.localdate())
             rows = figures["channel_rows"]
