@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # `make run` serves the portal on the embedded SQLite file with demo data.
 RUN_ENV := DEBUG=true
 
-.PHONY: run test lint format check migrate seed install install-dev clean
+.PHONY: run test bench lint format check migrate seed install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed"'
@@ -25,7 +25,6 @@ install-dev: $(VENV)/.installed-dev
 
 migrate: install
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
-	$(RUN_ENV) $(BIN)/python manage.py createcachetable
 
 seed: migrate
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo
@@ -51,6 +50,13 @@ PYTEST_ARGS ?= -n 2
 test: install-dev lint check
 	./scripts/ensure-chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Not part of the tests: a large partner's data on PostgreSQL (BENCH_DATABASE_URL), measured.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench
+BENCH_ARGS ?=
+
+bench: install-dev
+	$(BIN)/python bench/run.py --database-url $(BENCH_DATABASE_URL) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
