@@ -243,7 +243,7 @@ def pages(big_customer_uuid: str, big_customer_pk: int, month_ago: str):
         "Activity log, last 30 days",
         "Global admin",
         f"/activity/?date_from={month_ago}",
-        audit + f"?created_at__gte={month_ago}",
+        audit + f"?created_at__gte={month_ago}T00:00:00%2B00:00",
     )
 
 
@@ -304,6 +304,7 @@ def prepare(database_url: str) -> None:
     env = server_env(database_url)
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
+    subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
     loaded = (
         subprocess.run(
             [
