@@ -166,8 +166,8 @@ def open_request(sales_agent):
         company_name="Litware",
         domain="litware.onmicrosoft.com",
         contact_email="admin@litware.onmicrosoft.com",
-        delegated_admin_roles=[],
-        delegated_admin_days=None,
+        delegated_admin_roles=["Global reader"],
+        delegated_admin_days=30,
         email_text="Hello",
     )
 

@@ -53,19 +53,14 @@ SALES_AGENT_PAGES = [(name, kind) for name, kind in PAGES if not name.startswith
 
 @pytest.fixture
 def world(
-    sales_agent, held_subscription, open_request, azure_onboarding, planned_move, transfer
+    sales_agent,
+    held_subscription,
+    open_request,
+    azure_onboarding,
+    planned_move,
+    transfer,
+    support_request,
 ) -> dict:
-    support = file_request(
-        by=sales_agent,
-        customer=held_subscription.customer,
-        subscription=held_subscription,
-        topic="technical",
-        severity="B",
-        title="Slow sign-in",
-        description="Since Monday.",
-        contact_name="Dana Diaz",
-        contact_email="dana@contoso.example",
-    )
     return {
         "user": sales_agent,
         "customer": held_subscription.customer,
@@ -74,7 +69,7 @@ def world(
         "onboarding": azure_onboarding,
         "move": planned_move,
         "transfer": transfer,
-        "support": support,
+        "support": support_request,
     }
 
 

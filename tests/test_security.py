@@ -86,21 +86,6 @@ PAGES = [
 ]
 
 
-@pytest.fixture
-def open_request(sales_agent):
-    from multichannel.services.relationships import request_relationship
-
-    return request_relationship(
-        by=sales_agent,
-        company_name="Litware",
-        domain="litware.onmicrosoft.com",
-        contact_email="admin@litware.onmicrosoft.com",
-        delegated_admin_roles=["Global reader"],
-        delegated_admin_days=30,
-        email_text="Hello",
-    )
-
-
 def _render(request, name, persona, kwargs):
     from django.test import Client
 
