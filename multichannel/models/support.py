@@ -189,6 +189,12 @@ def _attachments_dir_changed(setting, **kwargs):
 setting_changed.connect(_attachments_dir_changed)
 
 
+def get_attachment_storage():
+    """The field's storage as a callable, so that migrations name this function rather than
+    the directory of the machine that made them."""
+    return attachment_storage
+
+
 def attachment_path(instance, filename: str) -> str:
     return f"{instance.request.partner_id}/{uuid.uuid4().hex}"
 
@@ -201,7 +207,9 @@ class SupportAttachment(models.Model):
     note = models.ForeignKey(
         SupportNote, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
     )
-    file = models.FileField(storage=attachment_storage, upload_to=attachment_path, max_length=200)
+    file = models.FileField(
+        storage=get_attachment_storage, upload_to=attachment_path, max_length=200
+    )
     name = models.CharField(max_length=150, help_text="The cleaned original file name.")
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
