@@ -42,10 +42,11 @@ SALES, ADMIN, OPERATOR = (
 ADMIN_RATIO, SQL_RATIO, MAX_QUERIES, MAX_WORKER_MB = 0.5, 3.0, 12, 150
 
 
-def server_env(database_url: str) -> dict:
+def server_env(database_url: str, redis_url: str = "") -> dict:
     return {
         **os.environ,
         "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
         "DEBUG": "false",
         "SECRET_KEY": "bench-secret-key-not-for-production-0123456789abcdefghijklmnop",
         "HTTPS": "false",
@@ -327,9 +328,25 @@ def prepare(database_url: str) -> None:
         subprocess.run([*manage, "seed_scale"], env=env, check=True, cwd=ROOT)
 
 
+def redis_answers(url: str) -> bool:
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=2)
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/portal_bench")
+    parser.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/1",
+        help="the shared cache and sessions of the workers, as in production ('' for none: "
+        "the database then holds both)",
+    )
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--load-clients", type=int, default=20)
@@ -337,7 +354,10 @@ def main() -> None:
     args = parser.parse_args()
 
     prepare(args.database_url)
-    env = server_env(args.database_url)
+    if args.redis_url and not redis_answers(args.redis_url):
+        print(f"No Redis at {args.redis_url}: cache and sessions in the database.", flush=True)
+        args.redis_url = ""
+    env = server_env(args.database_url, args.redis_url)
     os.environ.update(env)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     sys.path.insert(0, str(ROOT))

@@ -15,10 +15,23 @@ class PortalBackend(ModelBackend):
     """Django's email-and-password backend, loading what every page shows with the user.
 
     Permissions come only from the partner's role groups (roles.py); nobody holds permissions
-    of their own, so that query is skipped on every page."""
+    of their own, so neither permission query runs on any page."""
 
     def get_user_permissions(self, user_obj, obj=None):
         return set()
+
+    def get_group_permissions(self, user_obj, obj=None):
+        """The permissions of the roles the user holds, read from roles.py (which the role
+        groups' permissions mirror, see `sync_role_groups()`), so no query asks for them."""
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if not hasattr(user_obj, "_portal_role_perms"):
+            from multichannel.roles import ROLE_PERMISSIONS
+
+            user_obj._portal_role_perms = set().union(
+                *(ROLE_PERMISSIONS[role] for role in user_obj.roles)
+            )
+        return user_obj._portal_role_perms
 
     def get_user(self, user_id):
         from multichannel.models import User

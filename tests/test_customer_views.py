@@ -4,6 +4,8 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from multichannel.models import (
@@ -165,6 +167,21 @@ def test_a_long_list_counts_only_as_far_as_it_needs(as_sales_agent, partner, mon
     assert ">Last<" not in first and ">Next<" in first
     assert "Showing 26\u201350 of 130" in later and "Page 2 of 6" in later
     assert beyond.status_code == 404
+
+
+def test_a_first_page_that_is_not_full_is_shown_without_counting(as_sales_agent, partner):
+    customers = bulk_managed_customers(partner, 30, subscriptions_each=0)
+
+    with CaptureQueriesContext(connection) as full:
+        listed = as_sales_agent.get(reverse("customers:list")).content.decode()
+    with CaptureQueriesContext(connection) as found:
+        searched = as_sales_agent.get(
+            reverse("customers:list"), {"q": customers[0].primary_domain}
+        ).content.decode()
+
+    counting = lambda queries: [q for q in queries if q["sql"].startswith("SELECT COUNT(")]  # noqa: E731
+    assert "Showing 1\u201325 of 30" in listed and len(counting(full)) == 1
+    assert "Showing 1\u20131 of 1" in searched and counting(found) == []
 
 
 # --- The customer page ----------------------------------------------------------------------

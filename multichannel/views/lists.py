@@ -62,6 +62,17 @@ class CappedPaginator(Paginator):
         self.capped = counted > self.limit
         return counted
 
+    def page(self, number):
+        """The first page, when it is not full, is the whole list: no count is needed (a
+        search that finds a handful of rows costs one query, not two)."""
+        if str(number) == "1" and not self.orphans:
+            rows = list(self.object_list[: self.per_page])
+            if len(rows) < self.per_page:
+                self.__dict__["count"] = len(rows)
+                self.capped = False
+            return self._get_page(rows, 1, self)
+        return super().page(number)
+
     @property
     def capped_count(self) -> int:
         self.count  # noqa: B018 — counting sets `capped`
