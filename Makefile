@@ -56,6 +56,7 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench
 BENCH_ARGS ?=
 
 bench: install-dev
+	./scripts/ensure-package /usr/bin/wrk wrk
 	$(BIN)/python bench/run.py --database-url $(BENCH_DATABASE_URL) $(BENCH_ARGS)
 
 clean:

@@ -6,7 +6,8 @@ Serves the portal with gunicorn (2 workers) and measures, for a signed-in Sales 
 Global admin, each page's median and 95th-percentile latency over N requests from 4 concurrent
 clients, its SQL query count, the same rows through the Django admin's changelist, the page's
 SQL alone (the captured statements run through psycopg), and the workers' peak memory. Then a
-load run of 20 concurrent clients. Prints a Markdown table and writes bench/results/*.json.
+load run with wrk: 20 concurrent connections for 60 s over the main pages (bench/load.lua).
+Prints a Markdown table and writes bench/results/*.json.
 
 Not part of the test suite.
 """
@@ -17,6 +18,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -70,7 +72,7 @@ class Browser:
         conn = conn or http.client.HTTPConnection(HOST, PORT, timeout=120)
         headers = dict(headers or {})
         if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+            headers["Cookie"] = self.cookie_header()
         conn.request(method, path, body=body, headers=headers)
         response = conn.getresponse()
         data = response.read()
@@ -81,6 +83,9 @@ class Browser:
         if own:
             conn.close()
         return response, data
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
 
     def sign_in(self, email: str, path: str = "/sign-in/") -> None:
         _, page = self.request("GET", path)
@@ -260,34 +265,51 @@ def worker_memory_mb(master_pid: int) -> list[float]:
     return peaks
 
 
-def load_run(browsers: list[tuple[Browser, list[str]]], clients: int, seconds: int) -> dict:
-    """`clients` concurrent clients cycling through the main pages for `seconds`."""
-    stop = time.monotonic() + seconds
-    counts = {"requests": 0, "errors": 0}
-    lock = threading.Lock()
+def wrk_path() -> str:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("The load run needs Debian's 'wrk' package: `make bench` installs it.")
+    return wrk
 
-    def client(index):
-        browser, paths = browsers[index % len(browsers)]
-        conn = http.client.HTTPConnection(HOST, PORT, timeout=120)
-        n = index
-        while time.monotonic() < stop:
-            path = paths[n % len(paths)]
-            n += 1
-            try:
-                response, _ = browser.request("GET", path, conn=conn)
-                ok = response.status == 200
-            except (OSError, http.client.HTTPException):
-                conn = http.client.HTTPConnection(HOST, PORT, timeout=120)
-                ok = False
-            with lock:
-                counts["requests"] += 1
-                counts["errors"] += 0 if ok else 1
 
-    with ThreadPoolExecutor(clients) as pool:
-        list(pool.map(client, range(clients)))
-    counts["seconds"] = seconds
-    counts["requests_per_second"] = round(counts["requests"] / seconds, 1)
-    return counts
+def load_run(sessions: list[tuple[Browser, list[str]]], clients: int, seconds: int) -> dict:
+    """wrk: `clients` connections for `seconds`, each signed-in session cycling through its
+    main pages (bench/load.lua); anything but a 200 is an error."""
+    arguments = []
+    for browser, paths in sessions:
+        arguments += [browser.cookie_header(), ",".join(paths)]
+    finished = subprocess.run(
+        [
+            wrk_path(),
+            "--threads",
+            str(len(sessions)),
+            "--connections",
+            str(clients),
+            "--duration",
+            f"{seconds}s",
+            "--timeout",
+            "30s",
+            "--script",
+            str(ROOT / "bench" / "load.lua"),
+            f"http://{HOST}:{PORT}",
+            "--",
+            *arguments,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(finished.stdout.strip().splitlines()[-1])
+    return {
+        "tool": "wrk",
+        "clients": clients,
+        "seconds": seconds,
+        "requests": result["requests"],
+        "errors": result["non_200"] + result["socket_errors"],
+        "requests_per_second": round(result["requests"] / (result["duration_us"] / 1e6), 1),
+        "median_ms": result["median_ms"],
+        "p95_ms": result["p95_ms"],
+    }
 
 
 # --- The run ------------------------------------------------------------------------------------
@@ -353,6 +375,7 @@ def main() -> None:
     parser.add_argument("--load-seconds", type=int, default=60)
     args = parser.parse_args()
 
+    wrk_path()
     prepare(args.database_url)
     if args.redis_url and not redis_answers(args.redis_url):
         print(f"No Redis at {args.redis_url}: cache and sessions in the database.", flush=True)
@@ -485,8 +508,9 @@ def report(rows: list[Row], load: dict, memory: list[float], args) -> None:
         "",
         f"Peak memory per gunicorn worker: {', '.join(f'{m} MB' for m in memory)} "
         f"(target < {MAX_WORKER_MB} MB).",
-        f"Load: {load['requests']} requests from {args.load_clients} concurrent clients in "
-        f"{load['seconds']} s ({load['requests_per_second']}/s), {load['errors']} errors.",
+        f"Load (wrk): {load['requests']:,} requests from {load['clients']} concurrent connections "
+        f"in {load['seconds']} s ({load['requests_per_second']}/s; median {load['median_ms']} ms, "
+        f"p95 {load['p95_ms']} ms), {load['errors']} errors (anything but a 200).",
     ]
     table = "\n".join(lines)
     print("\n" + table)

@@ -1,5 +1,6 @@
 """Customers and subscriptions as a partner employee meets them in the pages."""
 
+import html
 import uuid
 from datetime import date, timedelta
 
@@ -167,6 +168,26 @@ def test_a_long_list_counts_only_as_far_as_it_needs(as_sales_agent, partner, mon
     assert ">Last<" not in first and ">Next<" in first
     assert "Showing 26\u201350 of 130" in later and "Page 2 of 6" in later
     assert beyond.status_code == 404
+
+
+def test_a_page_past_the_cap_is_read_with_its_count_in_one_query(
+    as_sales_agent, partner, monkeypatch
+):
+    from multichannel.views.lists import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "cap", 30)
+    bulk_managed_customers(partner, 130, subscriptions_each=0)
+    names = sorted(Customer.objects.values_list("company_name", flat=True))
+
+    with CaptureQueriesContext(connection) as deep:
+        page5 = as_sales_agent.get(reverse("customers:list"), {"page": 5}).content.decode()
+    page2 = as_sales_agent.get(reverse("customers:list"), {"page": 2}).content.decode()
+
+    assert "Showing 101\u2013125 of 130" in page5 and "Page 5 of 6" in page5
+    assert html.escape(names[100]) in page5 and html.escape(names[125]) not in page5
+    assert [q for q in deep if q["sql"].startswith("SELECT COUNT(")] == []
+    assert "Showing 26\u201350 of 130" in page2
+    assert as_sales_agent.get(reverse("customers:list"), {"page": 7}).status_code == 404
 
 
 def test_a_first_page_that_is_not_full_is_shown_without_counting(as_sales_agent, partner):
