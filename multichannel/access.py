@@ -220,9 +220,9 @@ def user_actions(actor, target: User) -> UserActions:
 def _permission_id(codename: str):
     """The permission's id, as a scalar subquery (computed once per query by the database)."""
     return Subquery(
-        Permission.objects.filter(codename=codename, content_type__app_label="multichannel").values(
-            "pk"
-        )[:1]
+        Permission.objects.filter(codename=codename, content_type__app_label="multichannel")
+        .order_by()
+        .values("pk")[:1]
     )
 
 
