@@ -34,10 +34,18 @@ class PortalBackend(ModelBackend):
         return user_obj._portal_role_perms
 
     def get_user(self, user_id):
-        from multichannel.models import User
+        from multichannel.models import RoleGroup, User
+        from multichannel.roles import Role
 
         try:
-            user = User.objects.select_related("partner").with_roles().get(pk=user_id)
+            user = User.objects.select_related("partner").get(pk=user_id)
         except User.DoesNotExist:
             return None
-        return user if self.user_can_authenticate(user) else None
+        if not self.user_can_authenticate(user):
+            return None
+        # The roles as plain values, in one query (no group objects to build on every page).
+        user.__dict__["roles"] = frozenset(
+            Role(role)
+            for role in RoleGroup.objects.filter(group__user=user).values_list("role", flat=True)
+        )
+        return user
