@@ -275,6 +275,8 @@ def wrk_path() -> str:
 def load_run(sessions: list[tuple[Browser, list[str]]], clients: int, seconds: int) -> dict:
     """wrk: `clients` connections for `seconds`, each signed-in session cycling through its
     main pages (bench/load.lua); anything but a 200 is an error."""
+    threads = len(sessions)
+    clients = max(threads, clients - clients % threads)  # wrk shares connections evenly
     arguments = []
     for browser, paths in sessions:
         arguments += [browser.cookie_header(), ",".join(paths)]
@@ -282,7 +284,7 @@ def load_run(sessions: list[tuple[Browser, list[str]]], clients: int, seconds: i
         [
             wrk_path(),
             "--threads",
-            str(len(sessions)),
+            str(threads),
             "--connections",
             str(clients),
             "--duration",
@@ -297,8 +299,10 @@ def load_run(sessions: list[tuple[Browser, list[str]]], clients: int, seconds: i
         ],
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
     )
+    if finished.returncode != 0:
+        raise SystemExit(f"wrk failed ({finished.returncode}): {finished.stderr.strip()}")
     result = json.loads(finished.stdout.strip().splitlines()[-1])
     return {
         "tool": "wrk",
@@ -356,7 +360,7 @@ def redis_answers(url: str) -> bool:
     try:
         client = redis.Redis.from_url(url, socket_connect_timeout=2)
         return bool(client.ping())
-    except redis.RedisError:
+    except (redis.RedisError, ValueError):
         return False
 
 

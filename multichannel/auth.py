@@ -22,7 +22,9 @@ class PortalBackend(ModelBackend):
 
     def get_group_permissions(self, user_obj, obj=None):
         """The permissions of the roles the user holds, read from roles.py (which the role
-        groups' permissions mirror, see `sync_role_groups()`), so no query asks for them."""
+        groups' permissions mirror, see `sync_role_groups()`), so no query asks for them.
+        Permissions given to a group by hand, in the admin, therefore grant nothing: roles.py
+        is the only place that says what a role may do."""
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_portal_role_perms"):
@@ -46,6 +48,8 @@ class PortalBackend(ModelBackend):
         # The roles as plain values, in one query (no group objects to build on every page).
         user.__dict__["roles"] = frozenset(
             Role(role)
-            for role in RoleGroup.objects.filter(group__user=user).values_list("role", flat=True)
+            for role in RoleGroup.objects.filter(
+                group__user=user, partner_id=user.partner_id
+            ).values_list("role", flat=True)
         )
         return user

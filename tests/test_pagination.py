@@ -40,3 +40,11 @@ def test_a_deep_page_shows_the_same_rows_as_the_plain_way_in_every_sort(
         assert plain.status_code == deep.status_code == 200, sort
         assert table_rows(deep) == table_rows(plain), sort
         assert "Showing 26\u201350 of 60" in deep.content.decode(), sort
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", "1000001", "0", "-3", "x"])
+def test_a_page_number_out_of_any_range_is_not_found(page, as_sales_agent, partner):
+    bulk_managed_customers(partner, 3, subscriptions_each=1)
+
+    for url_name in ("customers:list", "subscriptions:list"):
+        assert as_sales_agent.get(reverse(url_name), {"page": page}).status_code == 404

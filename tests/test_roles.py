@@ -50,6 +50,26 @@ def test_a_user_may_hold_several_roles(partner):
     assert not lead.has_perm("multichannel.manage_global_admins")
 
 
+def test_another_partners_role_group_gives_no_role(partner, other_partner):
+    """Only the partner's own role groups count, even if an operator adds a user to another
+    partner's group in the Django admin."""
+    from django.contrib.auth import get_user
+    from django.test import Client
+
+    from tests.factories import make_user
+
+    agent = make_user(partner, Role.SALES_AGENT)
+    agent.groups.add(other_partner.role_group(Role.GLOBAL_ADMIN))
+    client = Client()
+    client.force_login(agent)
+    signed_in = get_user(client)
+
+    for user in (User.objects.get(pk=agent.pk), signed_in):
+        assert user.roles == {Role.SALES_AGENT}
+        assert not user.has_perm("multichannel.manage_global_admins")
+    assert client.get("/users/", HTTP_HOST="localhost").status_code == 403
+
+
 @pytest.mark.django_db
 def test_the_demo_data_loads_twice_to_the_same_state(capsys):
     call_command("seed_demo")

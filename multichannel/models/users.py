@@ -117,7 +117,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         else:
             groups = self.groups.select_related("role_group")
         return frozenset(
-            Role(group.role_group.role) for group in groups if hasattr(group, "role_group")
+            Role(group.role_group.role)
+            for group in groups
+            if hasattr(group, "role_group") and group.role_group.partner_id == self.partner_id
         )
 
     def has_role(self, role: Role) -> bool:

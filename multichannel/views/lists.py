@@ -51,9 +51,12 @@ class CappedPaginator(Paginator):
     for page 400 counts to page 404. (The dashboard gives the exact totals.)"""
 
     cap = 1_000
+    # Beyond any list's length, and small enough for the database's LIMIT and OFFSET.
+    last_page_asked = 1_000_000
 
     def __init__(self, *args, wanted_page: int = 1, **kwargs):
         super().__init__(*args, **kwargs)
+        wanted_page = min(max(1, wanted_page), self.last_page_asked)
         self.limit = max(self.cap, (wanted_page + 4) * self.per_page)
 
     @cached_property
@@ -78,6 +81,8 @@ class CappedPaginator(Paginator):
             number = int(number)
         except (TypeError, ValueError):
             return super().page(number)  # which says it is not a page number
+        if number > self.last_page_asked:
+            raise EmptyPage(self.error_messages["no_results"])
         bottom = (number - 1) * self.per_page
         if self.cap <= bottom < self.limit:
             # Only the ids are sorted and skipped over (narrow rows sort in memory), then the
@@ -115,7 +120,7 @@ class FilteredListView(SortableListMixin, ListView):
             per_page,
             orphans=orphans,
             allow_empty_first_page=allow_empty_first_page,
-            wanted_page=max(1, wanted),
+            wanted_page=wanted,
         )
 
     def base_queryset(self):
