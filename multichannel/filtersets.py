@@ -7,6 +7,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django_filters.fields import ModelChoiceField, ModelChoiceIterator
 
 from multichannel import access
 from multichannel.forms.widgets import FastSelectForm
@@ -39,6 +40,33 @@ def _people(partner_id):
         .only("uuid", "full_name", "email")
         .order_by("full_name", "email")
     )
+
+
+class _PeopleIterator(ModelChoiceIterator):
+    """The people as (uuid, name) read as plain values: a select of a few hundred colleagues
+    builds no user objects."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for key, name, email in self.queryset.values_list("uuid", "full_name", "email"):
+            yield (str(key), name or email)
+
+
+class _PeopleField(ModelChoiceField):
+    iterator = _PeopleIterator
+
+
+class PersonFilter(django_filters.ModelChoiceFilter):
+    """One of the partner's users, chosen by uuid (set `queryset` to `_people(partner_id)`)."""
+
+    field_class = _PeopleField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", User.objects.none())
+        kwargs.setdefault("empty_label", "Anyone")
+        kwargs.setdefault("to_field_name", "uuid")
+        super().__init__(*args, **kwargs)
 
 
 SEARCH_WIDGET = forms.SearchInput(attrs={"placeholder": "Name or email", "autocomplete": "off"})
@@ -96,9 +124,7 @@ class ActivityFilterSet(django_filters.FilterSet):
     date_to = django_filters.DateFilter(
         label="To", method="until", widget=forms.DateInput(attrs={"type": "date"})
     )
-    actor = django_filters.ModelChoiceFilter(
-        label="User", queryset=User.objects.none(), empty_label="Anyone", to_field_name="uuid"
-    )
+    actor = PersonFilter(label="User")
     action = django_filters.ChoiceFilter(
         label="Action", choices=Action.choices, empty_label="Any action"
     )
@@ -318,9 +344,7 @@ class RequestFilterSet(django_filters.FilterSet):
         method="with_status",
         empty_label="Any status",
     )
-    created_by = django_filters.ModelChoiceFilter(
-        label="Created by", queryset=User.objects.none(), empty_label="Anyone", to_field_name="uuid"
-    )
+    created_by = PersonFilter(label="Created by")
 
     class Meta:
         model = RelationshipRequest
@@ -357,12 +381,7 @@ class SupportFilterSet(django_filters.FilterSet):
     severity = django_filters.ChoiceFilter(
         label="Severity", choices=Severity.choices, empty_label="Any severity"
     )
-    assigned_to = django_filters.ModelChoiceFilter(
-        label="Assigned to",
-        queryset=User.objects.none(),
-        empty_label="Anyone",
-        to_field_name="uuid",
-    )
+    assigned_to = PersonFilter(label="Assigned to")
     overdue = django_filters.BooleanFilter(
         label="Response overdue",
         method="with_overdue",

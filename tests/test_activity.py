@@ -1,6 +1,7 @@
 """The activity log: append-only, filtered by role, exportable."""
 
 from datetime import timedelta
+from html import escape
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -166,3 +167,25 @@ def test_the_log_page_costs_the_same_queries_however_long(
     with django_assert_max_num_queries(8):
         response = as_global_admin.get(reverse("activity:list"))
     assert response.status_code == 200
+
+
+def test_the_user_filter_lists_colleagues_by_name_escaped_and_keeps_the_choice(
+    as_global_admin, global_admin, partner, other_partner
+):
+    from multichannel.roles import Role
+    from tests.factories import make_user
+
+    odd = make_user(partner, Role.SALES_AGENT, full_name='<b>"Eve" & Co</b>')
+    make_user(other_partner, Role.SALES_AGENT, full_name="Someone Elsewhere")
+
+    page = as_global_admin.get(reverse("activity:list"), {"actor": str(odd.uuid)})
+    html = page.content.decode()
+
+    assert page.status_code == 200
+    assert (
+        f'<option value="{odd.uuid}" selected>&lt;b&gt;&quot;Eve&quot; &amp; Co&lt;/b&gt;</option>'
+        in html
+    )
+    colleague = escape(global_admin.full_name or global_admin.email)
+    assert f'<option value="{global_admin.uuid}">{colleague}</option>' in html
+    assert "Someone Elsewhere" not in html and "<b>" not in html

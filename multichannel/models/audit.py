@@ -163,6 +163,12 @@ class AuditEntry(models.Model):
         raise AppendOnlyError("Activity-log entries cannot be deleted.")
 
     @property
+    def action_label(self) -> str:
+        """What `get_action_display` says, read from a table built once: Django's rebuilds it
+        from the long list of actions on every call, and the log shows many entries."""
+        return _ACTION_LABELS.get(self.action, self.action)
+
+    @property
     def changes(self) -> list[tuple[str, str | None, str | None]]:
         """(field, old, new) for every field named in either side, as text for display."""
         keys = list(dict.fromkeys([*self.old_values, *self.new_values]))
@@ -170,6 +176,9 @@ class AuditEntry(models.Model):
             (k.replace("_", " "), _as_text(self.old_values, k), _as_text(self.new_values, k))
             for k in keys
         ]
+
+
+_ACTION_LABELS = dict(Action.choices)
 
 
 def _as_text(values: dict, key: str) -> str | None:

@@ -39,7 +39,7 @@ class ActivityExportView(ActivityListView):
             (
                 entry.created_at.isoformat(),
                 entry.actor_label or "system",
-                entry.get_action_display(),
+                entry.action_label,
                 entry.target_type,
                 entry.target_label,
                 entry.get_outcome_display(),
