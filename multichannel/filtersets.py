@@ -14,9 +14,13 @@ from multichannel.forms.widgets import FastSelectForm
 from multichannel.models import (
     Action,
     AuditEntry,
+    AzureOnboarding,
     BillingType,
     Channel,
     Customer,
+    MoveStatus,
+    OnboardingStatus,
+    PlannedMove,
     Relationship,
     RelationshipRequest,
     RelationshipStatus,
@@ -27,6 +31,8 @@ from multichannel.models import (
     SupportRequest,
     SupportStatus,
     Term,
+    TransferRequest,
+    TransferStatus,
     User,
 )
 from multichannel.models.customers import LIVE_STATUSES, other_channels_exist
@@ -90,9 +96,6 @@ class UserFilterSet(django_filters.FilterSet):
         form = FastSelectForm
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
         return queryset.filter(Q(full_name__icontains=value) | Q(email__icontains=value))
 
     def with_role(self, queryset, name, value):
@@ -162,9 +165,6 @@ class ActivityFilterSet(django_filters.FilterSet):
         return queryset.filter(created_at__lt=self._start_of(value + timedelta(days=1)))
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
         return queryset.filter(Q(target_label__icontains=value) | Q(actor_label__icontains=value))
 
 
@@ -229,9 +229,6 @@ class CustomerFilterSet(PartnerFilterSet):
         form = FastSelectForm
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
         tenant = _uuid_or_none(value)
         if tenant is not None:
             return queryset.filter(tenant_id=tenant)
@@ -307,9 +304,6 @@ class SubscriptionFilterSet(PartnerFilterSet):
         form = FastSelectForm
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
         external = _uuid_or_none(value)
         if external is not None:
             return queryset.filter(external_id=external)
@@ -356,9 +350,6 @@ class RequestFilterSet(django_filters.FilterSet):
         self.filters["created_by"].queryset = _people(partner_id)
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
         return queryset.filter(
             Q(company_name__icontains=value)
             | Q(domain__icontains=value.lower())
@@ -413,3 +404,70 @@ class SupportFilterSet(django_filters.FilterSet):
             return queryset
         overdue = SupportRequest.objects.overdue().values("pk")
         return queryset.filter(pk__in=overdue) if value else queryset.exclude(pk__in=overdue)
+
+
+class StatusFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="search",
+        label="Search",
+        widget=forms.SearchInput(attrs={"placeholder": "Customer or subscription"}),
+    )
+
+    def search(self, queryset, name, value):
+        return queryset.filter(customer__company_name__icontains=value) | queryset.filter(
+            **{self.search_field: value}
+        )
+
+
+class OnboardingFilterSet(StatusFilterSet):
+    search_field = "source__offer_name__icontains"
+    status = django_filters.ChoiceFilter(
+        label="Status", choices=OnboardingStatus.choices, empty_label="Any status"
+    )
+
+    class Meta:
+        model = AzureOnboarding
+        fields = []
+        form = FastSelectForm
+
+
+class MoveFilterSet(StatusFilterSet):
+    search_field = "subscription__offer_name__icontains"
+    status = django_filters.ChoiceFilter(
+        label="Status", choices=MoveStatus.choices, empty_label="Any status"
+    )
+
+    class Meta:
+        model = PlannedMove
+        fields = []
+        form = FastSelectForm
+
+
+class TransferFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="search",
+        label="Search",
+        widget=forms.SearchInput(attrs={"placeholder": "Customer or partner"}),
+    )
+    status = django_filters.ChoiceFilter(
+        label="Status",
+        # "Accepted" is only ever a moment: an accepted transfer completes at once.
+        choices=[c for c in TransferStatus.choices if c[0] != TransferStatus.ACCEPTED],
+        method="with_status",
+        empty_label="Any status",
+    )
+
+    class Meta:
+        model = TransferRequest
+        fields = []
+        form = FastSelectForm
+
+    def search(self, queryset, name, value):
+        return queryset.filter(
+            Q(customer__company_name__icontains=value)
+            | Q(source_partner__name__icontains=value)
+            | Q(target_partner__name__icontains=value)
+        )
+
+    def with_status(self, queryset, name, value):
+        return queryset.filter(effective_status=value)

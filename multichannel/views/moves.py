@@ -1,7 +1,5 @@
 """Azure onboarding walk-through, and planned moves of license-based subscriptions."""
 
-import django_filters
-from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
@@ -10,6 +8,7 @@ from django.utils.functional import cached_property
 from django.views.generic import FormView, TemplateView
 
 from multichannel import access
+from multichannel.filtersets import MoveFilterSet, OnboardingFilterSet
 from multichannel.forms.customers import ConfirmForm
 from multichannel.forms.moves import (
     ChecklistForm,
@@ -20,13 +19,10 @@ from multichannel.forms.moves import (
     PlanMoveForm,
     ServiceFormSet,
 )
-from multichannel.forms.widgets import FastSelectForm
 from multichannel.models import (
     AzureOnboarding,
-    MoveStatus,
     OnboardingStatus,
     OnboardingStep,
-    PlannedMove,
     ServiceDisposition,
 )
 from multichannel.models.moves import OPEN_MOVE_STATUSES
@@ -56,46 +52,6 @@ def step_url(onboarding: AzureOnboarding, step: int | None = None) -> str:
 
 
 # --- Lists ------------------------------------------------------------------------------------
-
-
-class StatusFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        method="search",
-        label="Search",
-        widget=forms.SearchInput(attrs={"placeholder": "Customer or subscription"}),
-    )
-
-    def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(customer__company_name__icontains=value) | queryset.filter(
-            **{self.search_field: value}
-        )
-
-
-class OnboardingFilterSet(StatusFilterSet):
-    search_field = "source__offer_name__icontains"
-    status = django_filters.ChoiceFilter(
-        label="Status", choices=OnboardingStatus.choices, empty_label="Any status"
-    )
-
-    class Meta:
-        model = AzureOnboarding
-        fields = []
-        form = FastSelectForm
-
-
-class MoveFilterSet(StatusFilterSet):
-    search_field = "subscription__offer_name__icontains"
-    status = django_filters.ChoiceFilter(
-        label="Status", choices=MoveStatus.choices, empty_label="Any status"
-    )
-
-    class Meta:
-        model = PlannedMove
-        fields = []
-        form = FastSelectForm
 
 
 class OnboardingListView(PortalMixin, FilteredListView):

@@ -3,8 +3,6 @@ outgoing (we hold them) sides of the same requests."""
 
 import uuid as uuid_module
 
-import django_filters
-from django import forms
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.shortcuts import redirect
@@ -13,19 +11,17 @@ from django.utils.functional import cached_property
 from django.views.generic import FormView, TemplateView
 
 from multichannel import access
+from multichannel.filtersets import TransferFilterSet
 from multichannel.forms.customers import ConfirmForm
 from multichannel.forms.transfers import (
     AcceptTransferForm,
     DeclineTransferForm,
     TransferRequestForm,
 )
-from multichannel.forms.widgets import FastSelectForm
 from multichannel.models import (
     BillingType,
     LineItemStatus,
     Subscription,
-    TransferRequest,
-    TransferStatus,
 )
 from multichannel.roles import Perm
 from multichannel.services import transfers as transfer_services
@@ -34,39 +30,6 @@ from multichannel.views.lists import FilteredListView
 from multichannel.views.mixins import PortalMixin, refuse
 
 TRANSFERS_CRUMB = ("Transfers", reverse_lazy("transfers:list"))
-
-
-class TransferFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        method="search",
-        label="Search",
-        widget=forms.SearchInput(attrs={"placeholder": "Customer or partner"}),
-    )
-    status = django_filters.ChoiceFilter(
-        label="Status",
-        # "Accepted" is only ever a moment: an accepted transfer completes at once.
-        choices=[c for c in TransferStatus.choices if c[0] != TransferStatus.ACCEPTED],
-        method="with_status",
-        empty_label="Any status",
-    )
-
-    class Meta:
-        model = TransferRequest
-        fields = []
-        form = FastSelectForm
-
-    def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(customer__company_name__icontains=value)
-            | Q(source_partner__name__icontains=value)
-            | Q(target_partner__name__icontains=value)
-        )
-
-    def with_status(self, queryset, name, value):
-        return queryset.filter(effective_status=value)
 
 
 class TransferListView(PortalMixin, FilteredListView):
