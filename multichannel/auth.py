@@ -27,29 +27,15 @@ class PortalBackend(ModelBackend):
         is the only place that says what a role may do."""
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
-        if not hasattr(user_obj, "_portal_role_perms"):
-            from multichannel.roles import ROLE_PERMISSIONS
+        from multichannel.roles import ROLE_PERMISSIONS
 
-            user_obj._portal_role_perms = set().union(
-                *(ROLE_PERMISSIONS[role] for role in user_obj.roles)
-            )
-        return user_obj._portal_role_perms
+        return set().union(*(ROLE_PERMISSIONS[role] for role in user_obj.roles))
 
     def get_user(self, user_id):
-        from multichannel.models import RoleGroup, User
-        from multichannel.roles import Role
+        from multichannel.models import User
 
         try:
             user = User.objects.select_related("partner").get(pk=user_id)
         except User.DoesNotExist:
             return None
-        if not self.user_can_authenticate(user):
-            return None
-        # The roles as plain values, in one query (no group objects to build on every page).
-        user.__dict__["roles"] = frozenset(
-            Role(role)
-            for role in RoleGroup.objects.filter(
-                group__user=user, partner_id=user.partner_id
-            ).values_list("role", flat=True)
-        )
-        return user
+        return user if self.user_can_authenticate(user) else None

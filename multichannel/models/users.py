@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 
+from multichannel.models.partners import RoleGroup
 from multichannel.roles import Role
 
 
@@ -112,14 +113,18 @@ class User(AbstractBaseUser, PermissionsMixin):
         """The roles this user holds, from their partner's role groups."""
         if self.pk is None:
             return frozenset()
-        if "groups" in getattr(self, "_prefetched_objects_cache", {}):
-            groups = self.groups.all()
-        else:
-            groups = self.groups.select_related("role_group")
+        if "groups" in getattr(self, "_prefetched_objects_cache", {}):  # see with_roles()
+            return frozenset(
+                Role(group.role_group.role)
+                for group in self.groups.all()
+                if hasattr(group, "role_group") and group.role_group.partner_id == self.partner_id
+            )
+        # One query for plain values: every signed-in page asks for the user's roles.
         return frozenset(
-            Role(group.role_group.role)
-            for group in groups
-            if hasattr(group, "role_group") and group.role_group.partner_id == self.partner_id
+            Role(role)
+            for role in RoleGroup.objects.filter(
+                group__user=self, partner_id=self.partner_id
+            ).values_list("role", flat=True)
         )
 
     def has_role(self, role: Role) -> bool:
