@@ -165,7 +165,8 @@ def sql_alone(statements: list[str], database_url: str, repeats: int, concurrenc
     def one(_):
         conn = getattr(local, "conn", None)
         if conn is None:
-            conn = local.conn = psycopg.connect(database_url, autocommit=True)
+            # The portal's own connection settings (see DATABASES in portal/settings.py).
+            conn = local.conn = psycopg.connect(database_url, autocommit=True, options="-c jit=off")
         started = time.perf_counter()
         with conn.cursor() as cursor:
             for sql in statements:

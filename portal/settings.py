@@ -107,6 +107,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # PostgreSQL compiles a query it estimates as costly to machine code first (JIT). For the
+    # short queries of a web page that compilation costs more than it saves: sorting 20,000
+    # customers by their subscription count took 1.07 s with it and 0.35 s without.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and sessions -------------------------------------------------------------------------

@@ -4,6 +4,8 @@ sort, they show exactly the rows the plain way shows."""
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 
 from multichannel.views.lists import CappedPaginator
@@ -48,3 +50,27 @@ def test_a_page_number_out_of_any_range_is_not_found(page, as_sales_agent, partn
 
     for url_name in ("customers:list", "subscriptions:list"):
         assert as_sales_agent.get(reverse(url_name), {"page": page}).status_code == 404
+
+
+def test_a_full_list_counts_its_rows_without_their_summaries(as_sales_agent, partner):
+    """The customer list's per-row figures are subqueries the database runs for the page's 25
+    rows; the count of up to 1,000 rows must not run them for every row it counts."""
+    bulk_managed_customers(partner, 30, subscriptions_each=1)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = as_sales_agent.get(reverse("customers:list"))
+
+    assert "Showing 1\u201325 of 30" in response.content.decode()
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(*)" in q["sql"].upper()]
+    assert len(counts) == 1
+    assert "multichannel_subscription" not in counts[0]
+    assert "multichannel_relationship" not in counts[0]
+
+
+@pytest.mark.postgres
+def test_the_portal_asks_postgresql_not_to_compile_its_queries_first(db):
+    """PostgreSQL's JIT compilation made the customer list sorted by subscriptions three times
+    slower at 20,000 customers; the portal's connections turn it off."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
