@@ -54,16 +54,8 @@ def other_channels_exist(partner_id):
 
 
 class CustomerQuerySet(models.QuerySet):
-    def with_summary(self, partner_id, today, only: tuple[str, ...] | None = None):
-        annotations = summary_annotations(partner_id, today)
-        wanted = only if only is not None else annotations
-        return self.annotate(
-            **{
-                name: annotations[name]
-                for name in wanted
-                if name not in self.query.annotations  # already there for sorting
-            }
-        )
+    def with_summary(self, partner_id, today):
+        return self.annotate(**summary_annotations(partner_id, today))
 
 
 class Customer(models.Model):

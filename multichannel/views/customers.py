@@ -17,7 +17,6 @@ from multichannel.forms.customers import CustomerForm, SubscriptionForm, suggest
 from multichannel.models import (
     BillingType,
     Channel,
-    Customer,
     Partner,
     Relationship,
     RelationshipRequest,
@@ -49,43 +48,17 @@ class CustomerListView(PortalMixin, FilteredListView):
     }
     default_sort = "company"
 
-    # Sorting by these needs their value for every customer; the others sort on columns.
-    annotated_sorts = {
-        "subscriptions": "subscription_count",
-        "term_end": "next_term_end",
-        "since": "relationship_since",
-    }
-
     def base_queryset(self):
+        """Each row's summary is a subquery the database runs for the rows it returns only
+        (after the sort and the page's LIMIT), unless the list is sorted by it."""
         user = self.request.user
-        customers = access.customers_for(user)
-        sort_key = self.annotated_sorts.get(self.current_sort().lstrip("-"))
-        if sort_key:
-            customers = customers.with_summary(
-                user.partner_id, timezone.localdate(), only=(sort_key,)
-            )
-        return customers
+        return access.customers_for(user).with_summary(user.partner_id, timezone.localdate())
 
     def get_filterset_kwargs(self):
         return {"partner_id": self.request.user.partner_id}
 
     def get_breadcrumbs(self):
         return [("Customers", None)]
-
-    def get_context_data(self, **kwargs):
-        """The page's rows get their summary in a second query, for those 25 rows only."""
-        context = super().get_context_data(**kwargs)
-        page = context["page_obj"]
-        user = self.request.user
-        order = [customer.pk for customer in page.object_list]
-        summarised = {
-            c.pk: c
-            for c in Customer.objects.filter(pk__in=order).with_summary(
-                user.partner_id, timezone.localdate()
-            )
-        }
-        page.object_list = [summarised[pk] for pk in order]
-        return context
 
 
 class CustomerExportView(CustomerListView):
@@ -117,9 +90,7 @@ class CustomerExportView(CustomerListView):
                 c.next_term_end or "",
                 c.relationship_since.date() if c.relationship_since else "",
             )
-            for c in self.get_queryset()
-            .with_summary(request.user.partner_id, timezone.localdate())
-            .iterator(chunk_size=1000)
+            for c in self.get_queryset().iterator(chunk_size=1000)
         )
         return csv_response("customers", header, rows)
 

@@ -61,7 +61,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        counted = self.object_list.order_by()[: self.limit + 1].count()
+        # Only the ids: a list's per-row annotations are not computed for the rows counted.
+        counted = self.object_list.order_by().values("pk")[: self.limit + 1].count()
         self.capped = counted > self.limit
         return counted
 
