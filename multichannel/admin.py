@@ -48,6 +48,7 @@ class RoleGroupAdmin(admin.ModelAdmin):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
+    view_on_site = False  # a user's page in the portal is for their partner's admins
     list_display = ["email", "full_name", "partner", "is_active", "is_staff", "last_login"]
     list_filter = ["is_active", "is_staff", "is_superuser", "partner"]
     list_select_related = ["partner"]
@@ -110,6 +111,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
 class FastListAdmin(admin.ModelAdmin):
     show_full_result_count = False
     list_per_page = 50
+    # The portal's pages are for the partner's own employees, not for platform operators.
+    view_on_site = False
 
 
 @admin.register(Customer)

@@ -14,6 +14,7 @@ from django_countries.fields import CountryField
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from multichannel.models.partners import Cloud
+from multichannel.urlutils import object_url
 
 
 def summary_annotations(partner_id, today) -> dict:
@@ -102,6 +103,9 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.company_name
+
+    def get_absolute_url(self) -> str:
+        return object_url("customers:detail", self.uuid)
 
 
 class CustomerUserObjectPermission(UserObjectPermissionBase):
@@ -324,6 +328,9 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.offer_name} ({self.customer.company_name})"
+
+    def get_absolute_url(self) -> str:
+        return object_url("subscriptions:detail", self.uuid)
 
     def clean(self):
         """The same rules as the database constraints, said beside the field they concern."""

@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from multichannel.urlutils import object_url
+
 
 class OnboardingStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", "In progress"
@@ -86,6 +88,9 @@ class AzureOnboarding(models.Model):
 
     def __str__(self) -> str:
         return f"Azure onboarding of {self.source.offer_name} ({self.customer.company_name})"
+
+    def get_absolute_url(self) -> str:
+        return object_url("onboardings:detail", self.uuid)
 
     @property
     def is_finished(self) -> bool:
@@ -188,6 +193,9 @@ class PlannedMove(models.Model):
 
     def __str__(self) -> str:
         return f"Move of {self.subscription.offer_name} ({self.customer.company_name})"
+
+    def get_absolute_url(self) -> str:
+        return object_url("moves:detail", self.uuid)
 
     @property
     def is_open(self) -> bool:

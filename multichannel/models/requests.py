@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from multichannel.urlutils import object_url
+
 INVITATION_LIFETIME = timedelta(days=90)
 
 # Delegated admin roles a partner may ask for (GDAP: least privilege, time-bound, no Global
@@ -120,6 +122,9 @@ class RelationshipRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Reseller relationship request to {self.company_name}"
+
+    def get_absolute_url(self) -> str:
+        return object_url("relationships:detail", self.uuid)
 
     @staticmethod
     def hash_token(token: str) -> str:

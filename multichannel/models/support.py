@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.functional import LazyObject, empty
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from multichannel.urlutils import object_url
+
 
 class Topic(models.TextChoices):
     BILLING = "billing", "Billing"
@@ -122,6 +124,9 @@ class SupportRequest(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.number} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return object_url("support:detail", self.uuid)
 
     @property
     def response_target(self) -> timedelta:

@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from multichannel.urlutils import object_url
+
 TRANSFER_LIFETIME = timedelta(days=30)
 
 
@@ -112,6 +114,9 @@ class TransferRequest(models.Model):
             f"Transfer of {self.customer.company_name}'s Azure from {self.source_partner.name} "
             f"to {self.target_partner.name}"
         )
+
+    def get_absolute_url(self) -> str:
+        return object_url("transfers:detail", self.uuid)
 
     def effective(self, now=None) -> str:
         if self.status == TransferStatus.PENDING and self.expires_at <= (now or timezone.now()):

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from multichannel.models.partners import RoleGroup
 from multichannel.roles import Role
+from multichannel.urlutils import object_url
 
 
 class UserQuerySet(models.QuerySet):
@@ -93,6 +94,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.full_name or self.email
+
+    def get_absolute_url(self) -> str:
+        return object_url("users:detail", self.uuid)
 
     def clean(self):
         super().clean()

@@ -44,3 +44,26 @@ def breakable(value) -> str:
     """An address or domain that may wrap after its dots and @, not in the middle of a word."""
     escaped = str(conditional_escape(value))
     return mark_safe(escaped.replace(".", ".<wbr>").replace("@", "@<wbr>"))  # noqa: S308
+
+
+# `|date:"Y-m-d"` and `|date:"Y-m-d H:i"` without the localisation machinery, several times
+# cheaper: long lists format dates on every row. Empty for anything that is not a date.
+@register.filter(expects_localtime=True)
+def iso_day(value) -> str:
+    return value.strftime("%Y-%m-%d") if hasattr(value, "strftime") else ""
+
+
+@register.filter(expects_localtime=True)
+def iso_minute(value) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "strftime") else ""
+
+
+@register.filter(expects_localtime=True)
+def iso_second(value) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if hasattr(value, "strftime") else ""
+
+
+@register.filter(expects_localtime=True)
+def isoformat(value) -> str:
+    """`|date:"c"`: for a `<time datetime>` attribute."""
+    return value.isoformat() if hasattr(value, "isoformat") else ""
