@@ -18,8 +18,9 @@ from multichannel.urlutils import object_url
 
 
 def summary_annotations(partner_id, today) -> dict:
-    """What the customer list shows for each customer, as correlated subqueries. Each is
-    computed per row it is asked for: the list asks for them on one page of rows only."""
+    """What the customer list shows for each customer, as correlated subqueries. PostgreSQL
+    computes them for the rows a query returns, after its sort and LIMIT: 25 of each for a page
+    of the list (every row only for the one the list is sorted by)."""
     live = Subscription.objects.filter(customer=models.OuterRef("pk"), status__in=LIVE_STATUSES)
     ours = Relationship.objects.filter(
         customer=models.OuterRef("pk"), partner_id=partner_id, status=RelationshipStatus.ACTIVE
