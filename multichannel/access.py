@@ -14,7 +14,6 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet, Subquery
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 
 from multichannel.models import (
     AuditEntry,
@@ -40,6 +39,7 @@ from multichannel.models import (
 from multichannel.models.audit import Category
 from multichannel.roles import Perm, Role, roles_granting
 from multichannel.services.errors import RuleViolation
+from multichannel.urlutils import page_url
 
 
 def join_roles(roles: list[Role]) -> str:
@@ -725,7 +725,7 @@ class NavItem:
 
     @property
     def url(self) -> str:
-        return reverse(self.url_name)
+        return page_url(self.url_name)
 
 
 NAVIGATION: tuple[NavItem, ...] = (
