@@ -32,10 +32,11 @@ def test_check_deploy_is_clean_with_production_variables(tmp_path):
     assert "no issues" in result.stdout
 
 
-def test_the_portal_refuses_to_start_without_a_secret_key_when_not_debugging():
+@pytest.mark.parametrize("command", [["check"], ["makemigrations", "--check", "--dry-run"]])
+def test_the_portal_refuses_to_start_without_a_secret_key_when_not_debugging(command):
     env = {"PATH": os.environ["PATH"], "DEBUG": "false"}
     result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
