@@ -129,7 +129,7 @@ def action_for(step: NextStep, subscription: Subscription) -> StepAction | None:
     if not step.actionable:
         return None
     if step.kind == Kind.MANAGED:
-        return StepAction("Manage", object_url("subscriptions:detail", subscription.uuid))
+        return StepAction("Manage", subscription.get_absolute_url())
     if step.kind == Kind.REQUEST_RELATIONSHIP:
         url = reverse("relationships:new") + f"?customer={subscription.customer.uuid}"
         return StepAction("Request a reseller relationship", url)

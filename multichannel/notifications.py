@@ -64,7 +64,6 @@ def send_invitation(request_pk: int, base_url: str | None = None) -> None:
 
 def send_invitation_answer(request_pk: int, base_url: str | None = None) -> None:
     """Tell the partner employee who made the request what the customer answered."""
-    from django.urls import reverse
 
     from multichannel.models import RelationshipRequest
 
@@ -73,7 +72,7 @@ def send_invitation_answer(request_pk: int, base_url: str | None = None) -> None
     )
     context = {
         "invitation": invitation,
-        "url": absolute_url(reverse("relationships:detail", args=[invitation.uuid]), base_url),
+        "url": absolute_url(invitation.get_absolute_url(), base_url),
     }
     send_mail(
         subject=f"{invitation.company_name} {invitation.get_status_display().lower()} your "
@@ -85,7 +84,6 @@ def send_invitation_answer(request_pk: int, base_url: str | None = None) -> None
 
 
 def send_move_reminder(move_pk: int, base_url: str | None = None) -> None:
-    from django.urls import reverse
 
     from multichannel.models import PlannedMove
 
@@ -99,7 +97,7 @@ def send_move_reminder(move_pk: int, base_url: str | None = None) -> None:
         recipients = list(active_global_admins(move.partner_id).values_list("email", flat=True))
     context = {
         "move": move,
-        "url": absolute_url(reverse("moves:detail", args=[move.uuid]), base_url),
+        "url": absolute_url(move.get_absolute_url(), base_url),
     }
     send_mail(
         subject=f"{move.subscription.offer_name} for {move.customer.company_name} can move to "
@@ -113,7 +111,6 @@ def send_move_reminder(move_pk: int, base_url: str | None = None) -> None:
 def send_transfer_news(transfer_pk: int, what: str, base_url: str | None = None) -> None:
     """Created: the source partner's Global admins are asked. Declined: the requester is told.
     Completed: the requester, the source partner's Global admins and the customer's contact."""
-    from django.urls import reverse
 
     from multichannel.access import active_global_admins
     from multichannel.models import TransferRequest
@@ -121,7 +118,7 @@ def send_transfer_news(transfer_pk: int, what: str, base_url: str | None = None)
     transfer = TransferRequest.objects.select_related(
         "customer", "source_partner", "target_partner", "created_by", "answered_by"
     ).get(pk=transfer_pk)
-    url = absolute_url(reverse("transfers:detail", args=[transfer.uuid]), base_url)
+    url = absolute_url(transfer.get_absolute_url(), base_url)
     source_admins = list(
         active_global_admins(transfer.source_partner_id).values_list("email", flat=True)
     )
@@ -165,7 +162,6 @@ def send_transfer_news(transfer_pk: int, what: str, base_url: str | None = None)
 def send_support_news(support_pk: int, actor_pk: int, what: str, base_url: str | None = None):
     """A new note, a status change or an assignment: the filer and the assignee hear of it
     (not whoever made the change)."""
-    from django.urls import reverse
 
     from multichannel.models import SupportRequest
 
@@ -183,7 +179,7 @@ def send_support_news(support_pk: int, actor_pk: int, what: str, base_url: str |
         "support": support,
         "what": what,
         "note": note,
-        "url": absolute_url(reverse("support:detail", args=[support.uuid]), base_url),
+        "url": absolute_url(support.get_absolute_url(), base_url),
     }
     subjects = {
         "note": f"New note on support request #{support.number}: {support.title}",

@@ -4,7 +4,7 @@ from itertools import groupby
 
 from django.contrib import messages
 from django.shortcuts import redirect
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
@@ -26,7 +26,6 @@ from multichannel.models import (
 from multichannel.next_steps import NextStep, StepAction, action_for, next_step
 from multichannel.roles import Perm
 from multichannel.services import customers as customer_services
-from multichannel.urlutils import object_url
 from multichannel.views.lists import FilteredListView, csv_response
 from multichannel.views.mixins import PortalMixin, ServiceFormMixin
 
@@ -134,7 +133,7 @@ class CustomerCreateView(PortalMixin, ServiceFormMixin, FormView):
             return format_html(
                 '{} <a href="{}">Open {}</a>.',
                 duplicate.message,
-                reverse("customers:detail", args=[existing.uuid]),
+                existing.get_absolute_url(),
                 existing,
             )
         return format_html(
@@ -170,7 +169,7 @@ class CustomerMixin(PortalMixin):
     def get_breadcrumbs(self):
         return [
             CUSTOMERS_CRUMB,
-            (str(self.customer), reverse("customers:detail", args=[self.customer.uuid])),
+            (str(self.customer), self.customer.get_absolute_url()),
         ]
 
 
@@ -203,7 +202,7 @@ class SubscriptionRow:
         holder = subscription.partner_of_record
         return cls(
             subscription_pk=subscription.pk,
-            url=object_url("subscriptions:detail", subscription.uuid),
+            url=subscription.get_absolute_url(),
             offer_name=subscription.offer_name,
             held_by=holder.name if holder and holder.pk != partner_id else "",
             billing=_BILLING[subscription.billing_type],

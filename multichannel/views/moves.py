@@ -47,7 +47,7 @@ STEP_URLS = {
 
 def step_url(onboarding: AzureOnboarding, step: int | None = None) -> str:
     if onboarding.is_finished:
-        return reverse("onboardings:detail", args=[onboarding.uuid])
+        return onboarding.get_absolute_url()
     return reverse(STEP_URLS[step or onboarding.reached], args=[onboarding.uuid])
 
 

@@ -321,7 +321,7 @@ class RequestRevokeView(PortalMixin, FormView):
         return f"Revoke the request to {self.invitation.company_name}"
 
     def get_breadcrumbs(self):
-        url = reverse("relationships:detail", args=[self.invitation.uuid])
+        url = self.invitation.get_absolute_url()
         return [REQUESTS_CRUMB, (self.invitation.company_name, url), ("Revoke", None)]
 
     def get_context_data(self, **kwargs):

@@ -110,8 +110,8 @@ class SubscriptionMixin(PortalMixin):
         s = self.subscription
         return [
             ("Customers", reverse("customers:list")),
-            (str(s.customer), reverse("customers:detail", args=[s.customer.uuid])),
-            (s.offer_name, reverse("subscriptions:detail", args=[s.uuid])),
+            (str(s.customer), s.customer.get_absolute_url()),
+            (s.offer_name, s.get_absolute_url()),
         ]
 
     def get_context_data(self, **kwargs):

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.shortcuts import redirect
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse_lazy
 from django.utils.functional import cached_property
 from django.views.generic import DetailView, FormView
 
@@ -73,7 +73,7 @@ class UserObjectMixin(PortalMixin):
         return access.get_user_for(self.request.user, self.kwargs["uuid"])
 
     def get_breadcrumbs(self):
-        return [USERS_CRUMB, (str(self.target), reverse("users:detail", args=[self.target.uuid]))]
+        return [USERS_CRUMB, (str(self.target), self.target.get_absolute_url())]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
