@@ -40,6 +40,8 @@ SALES, ADMIN, OPERATOR = (
     "bench-operator@portal.example",
 )
 
+FLOOR_PAGE = "/account/password/"
+
 # Targets: page at most 0.5 of the admin's time and 3 times its SQL's, 12 queries, 150 MB a worker.
 ADMIN_RATIO, SQL_RATIO, MAX_QUERIES, MAX_WORKER_MB = 0.5, 3.0, 12, 150
 
@@ -459,6 +461,18 @@ def main() -> None:
                 flush=True,
             )
 
+        # No target applies to it: the portal's cheapest signed-in page, which reads only the
+        # user and their roles, shows what any page costs before it reads its own data.
+        floor = measure(browsers["Sales agent"], FLOOR_PAGE, args.requests, args.concurrency)
+        floor_sql = sql_alone(
+            captured_sql(SALES, FLOOR_PAGE), args.database_url, args.requests, args.concurrency
+        )
+        reference = {"path": FLOOR_PAGE, "portal": asdict(floor), "sql_ms": floor_sql}
+        print(
+            f"  reference: {FLOOR_PAGE} {floor.median_ms:7.1f} ms  SQL {floor_sql:6.1f} ms",
+            flush=True,
+        )
+
         main_pages = [
             (
                 browsers["Sales agent"],
@@ -482,10 +496,10 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
 
-    report(rows, load, memory, args)
+    report(rows, reference, load, memory, args)
 
 
-def report(rows: list[Row], load: dict, memory: list[float], args) -> None:
+def report(rows: list[Row], reference: dict, load: dict, memory: list[float], args) -> None:
     machine = {
         "python": platform.python_version(),
         "cpu": _cpu(),
@@ -509,7 +523,13 @@ def report(rows: list[Row], load: dict, memory: list[float], args) -> None:
             f"{r.admin_ratio}{flag(r.meets['admin'])} | {r.sql_ms} | "
             f"{r.sql_ratio}{flag(r.meets['sql'])} |"
         )
+    floor = reference["portal"]
     lines += [
+        "",
+        f"For reference, with no target: the cheapest signed-in page ({reference['path']}, "
+        "a three-field form; its only queries read the user and their roles) took "
+        f"{floor['median_ms']} ms (p95 {floor['p95_ms']} ms, {floor['queries']} queries), "
+        f"its SQL alone {reference['sql_ms']} ms.",
         "",
         f"Peak memory per gunicorn worker: {', '.join(f'{m} MB' for m in memory)} "
         f"(target < {MAX_WORKER_MB} MB).",
@@ -525,6 +545,7 @@ def report(rows: list[Row], load: dict, memory: list[float], args) -> None:
         "machine": machine,
         "settings": vars(args),
         "pages": [asdict(r) for r in rows],
+        "reference": reference,
         "worker_peak_mb": memory,
         "load": load,
     }
