@@ -564,3 +564,18 @@ def test_the_subscription_list_and_dashboard_cost_the_same_queries_however_many(
         home = as_sales_agent.get(reverse("home"))
     assert len(listed.context["rows"]) == min(count, 25)
     assert home.context["subscription_total"] == count
+
+
+def test_an_email_too_long_to_store_is_explained_next_to_its_field(as_sales_agent):
+    long_email = "a" * 64 + "@" + ".".join(["b" * 63, "c" * 63, "d" * 63]) + ".com"  # valid, 260
+
+    response = as_sales_agent.post(
+        reverse("customers:create"), customer_form(contact_email=long_email)
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["contact_email"] == [
+        "Ensure this value has at most 254 characters (it has 260)."
+    ]
+    assert long_email in response.content.decode()
+    assert not Customer.objects.exists()

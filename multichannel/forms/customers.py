@@ -34,7 +34,7 @@ class CustomerForm(forms.Form):
     )
     country = CountryField(blank_label="Choose a country").formfield()
     contact_name = forms.CharField(max_length=150, label="Primary contact name")
-    contact_email = forms.EmailField(label="Primary contact email")
+    contact_email = forms.EmailField(label="Primary contact email", max_length=254)
     contact_phone = forms.CharField(
         max_length=40, required=False, label="Primary contact phone", help_text="Optional."
     )

@@ -17,6 +17,7 @@ class RequestCustomerForm(forms.Form):
     )
     contact_email = forms.EmailField(
         label="Send the invitation to",
+        max_length=254,
         help_text="A Global admin of the customer's tenant.",
     )
 

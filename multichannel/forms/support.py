@@ -59,7 +59,7 @@ class SupportRequestForm(forms.Form):
     title = forms.CharField(max_length=200)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), max_length=10_000)
     contact_name = forms.CharField(max_length=150, label="Contact name")
-    contact_email = forms.EmailField(label="Contact email")
+    contact_email = forms.EmailField(label="Contact email", max_length=254)
     contact_phone = forms.CharField(max_length=40, required=False, label="Contact phone")
     attachments = MultipleFileField(required=False, help_text=_attachments_help)
 

@@ -29,6 +29,7 @@ class TransferRequestForm(forms.Form):
     )
     notify_email = forms.EmailField(
         label="Customer contact to notify",
+        max_length=254,
         help_text="Told when the transfer completes.",
     )
 

@@ -115,7 +115,7 @@ class CustomerCreateView(PortalMixin, ServiceFormMixin, FormView):
         context["suggested_domain"] = suggested_domain(company)
         return context
 
-    def form_valid(self, form):
+    def perform(self, form):
         try:
             customer = customer_services.create_customer(by=self.request.user, **form.cleaned_data)
         except customer_services.DuplicateCustomer as duplicate:
