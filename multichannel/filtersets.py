@@ -1,7 +1,7 @@
 """List filters (django-filter). Each list view narrows its queryset through `access` first."""
 
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import django_filters
 from django import forms
@@ -111,6 +111,8 @@ class ActivityFilterForm(FastSelectForm):
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and end < start:
             self.add_error("date_to", "The end date is before the start date.")
+        elif end == date.max:  # the log is searched up to the end of that day
+            self.add_error("date_to", "Choose an earlier end date.")
         return cleaned
 
 
@@ -395,7 +397,7 @@ class SupportFilterSet(django_filters.FilterSet):
         if not value:
             return queryset
         by_text = Q(title__icontains=value) | Q(customer__company_name__icontains=value)
-        if value.isdigit():
+        if value.isascii() and value.isdigit():  # not "²", which isdigit() but int() refuses
             by_text |= Q(number=int(value))
         return queryset.filter(by_text)
 

@@ -189,3 +189,11 @@ def test_the_user_filter_lists_colleagues_by_name_escaped_and_keeps_the_choice(
     colleague = escape(global_admin.full_name or global_admin.email)
     assert f'<option value="{global_admin.uuid}">{colleague}</option>' in html
     assert "Someone Elsewhere" not in html and "<b>" not in html
+
+
+@pytest.mark.parametrize("page", ["activity:list", "activity:export"])
+def test_the_last_day_there_is_is_explained_not_an_error(as_global_admin, page):
+    response = as_global_admin.get(reverse(page), {"date_to": "9999-12-31"})
+    assert response.status_code == 200
+    if page == "activity:list":
+        assert "Choose an earlier end date." in response.content.decode()
