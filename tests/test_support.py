@@ -1279,3 +1279,27 @@ def test_the_subscription_page_shows_its_requests_the_viewer_may_see(
     everything = text(as_global_admin.get(url))
     assert "#1003 Emery's seats" in everything
     assert "in general" not in everything
+
+
+@pytest.mark.parametrize("page", ["support:list", "support:export"])
+@pytest.mark.parametrize("query", ["²", "#①", "1002²"])
+def test_a_search_for_digits_that_are_not_numbers_finds_nothing_and_is_not_an_error(
+    three, as_global_admin, page, query
+):
+    response = as_global_admin.get(reverse(page), {"q": query})
+    assert response.status_code == 200
+    if page == "support:list":
+        assert numbers(response) == []
+
+
+def test_an_assignee_who_lets_the_request_go_goes_back_to_the_list(
+    filed, global_admin, colleague, as_colleague
+):
+    support_services.assign(by=global_admin, support=filed, assignee=colleague)
+
+    response = as_colleague.post(reverse("support:assign", args=[filed.uuid]), {"assignee": ""})
+
+    assert response["Location"] == reverse("support:list")
+    filed.refresh_from_db()
+    assert filed.assigned_to is None
+    assert "No longer assigned." in text(as_colleague.get(response["Location"]))

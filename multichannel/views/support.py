@@ -284,11 +284,8 @@ class SupportAssignView(SupportObjectMixin, View):
         messages.success(
             request, f"Assigned to {assignee.full_name}." if assignee else "No longer assigned."
         )
-        if (
-            assignee is not None
-            and not access.support_for(request.user).filter(pk=self.support.pk).exists()
-        ):
-            return redirect("support:list")  # handed over: no longer ours to see
+        if not access.support_for(request.user).filter(pk=self.support.pk).exists():
+            return redirect("support:list")  # handed over or let go: no longer ours to see
         return redirect("support:detail", uuid=uuid)
 
 
