@@ -523,6 +523,57 @@ def test_more_rows_adds_empty_rows_and_keeps_what_was_typed(as_sales_agent, sale
     assert snapshot() == before
 
 
+def test_rows_added_with_more_rows_can_stay_empty(as_sales_agent, sales_agent, azure_ea):
+    onboarding = at_services_step(sales_agent, azure_ea)
+    data = services_form(("Web app: contoso-shop", CANCEL), more=True)
+    data["services-INITIAL_FORMS"] = "0"
+
+    grown = as_sales_agent.post(url("onboardings:services", onboarding), data)
+    rows = grown.context["form"].forms
+    assert [r["disposition"].value() for r in rows] == [CANCEL] * 4
+    assert not any(r.errors for r in rows)
+
+    posted = {k: v for k, v in grown.context["form"].data.items() if k != "more"}
+    saved = as_sales_agent.post(url("onboardings:services", onboarding), posted)
+    assert saved.status_code == 302, text(saved)[:2000]
+    assert list(onboarding.services.values_list("name", "disposition")) == [
+        ("Web app: contoso-shop", CANCEL)
+    ]
+
+
+@pytest.mark.parametrize("total", ["abc", "-5", ""])
+def test_more_rows_with_a_broken_row_count_is_not_an_error(
+    as_sales_agent, sales_agent, azure_ea, total
+):
+    onboarding = at_services_step(sales_agent, azure_ea)
+    data = services_form(("Web app: contoso-shop", CANCEL), more=True)
+    data["services-TOTAL_FORMS"] = total
+
+    response = as_sales_agent.post(url("onboardings:services", onboarding), data)
+
+    assert response.status_code == 200
+
+
+def test_each_step_says_what_it_did(as_sales_agent, colleague, azure_ea):
+    started_page = as_sales_agent.post(url("subscriptions:onboard", azure_ea), follow=True)
+    assert f"Onboarding of {azure_ea} started." in text(started_page)
+    again = signed_in(colleague).post(url("subscriptions:onboard", azure_ea), follow=True)
+    assert "This onboarding was already under way; it goes on here." in text(again)
+
+    onboarding = AzureOnboarding.objects.get()
+    steps = [
+        ("onboardings:source", {"services": "Web app: contoso-shop"}),
+        ("onboardings:subscription", {"friendly_name": "Northwind production"}),
+        ("onboardings:services", services_form(("Web app: contoso-shop", CANCEL))),
+    ]
+    said = [
+        text(as_sales_agent.post(url(view, onboarding), data, follow=True)) for view, data in steps
+    ]
+    assert "The existing subscription's details are recorded." in said[0]
+    assert "The new Azure subscription “Northwind production” is created under" in said[1]
+    assert "The services and what happens to each are recorded." in said[2]
+
+
 @pytest.mark.parametrize("view", ["services", "review"])
 def test_a_step_beyond_the_furthest_reached_sends_the_user_back_to_it(
     as_sales_agent, sales_agent, azure_ea, view

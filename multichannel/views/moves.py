@@ -117,14 +117,16 @@ class StartOnboardingView(SubscriptionMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["check"] = self.check
-        context["in_progress"] = (
-            access.onboardings_for(self.request.user)
-            .filter(source=self.subscription, status=OnboardingStatus.IN_PROGRESS)
-            .first()
-        )
+        context["in_progress"] = self.in_progress().first()
         return context
 
+    def in_progress(self):
+        return access.onboardings_for(self.request.user).filter(
+            source=self.subscription, status=OnboardingStatus.IN_PROGRESS
+        )
+
     def form_valid(self, form):
+        resuming = self.in_progress().exists()
         try:
             onboarding = onboarding_services.start_onboarding(
                 by=self.request.user, source=self.subscription
@@ -133,6 +135,10 @@ class StartOnboardingView(SubscriptionMixin, FormView):
             return refuse(
                 self.request, violation, "subscriptions:detail", uuid=self.subscription.uuid
             )
+        if resuming:
+            messages.info(self.request, "This onboarding was already under way; it goes on here.")
+        else:
+            messages.success(self.request, f"Onboarding of {self.subscription} started.")
         return redirect(step_url(onboarding))
 
 
@@ -251,12 +257,19 @@ class OnboardingStepView(PortalMixin, FormView):
             else:
                 form.non_form_errors().append(violation.message)  # a formset
             return self.form_invalid(form)
+        messages.success(self.request, self.success_message(onboarding))
         return redirect(step_url(onboarding, min(self.step + 1, OnboardingStep.REVIEW)))
+
+    def success_message(self, onboarding) -> str:
+        raise NotImplementedError
 
 
 class SourceStep(OnboardingStepView):
     step = OnboardingStep.SOURCE
     form_class = ConfirmSourceForm
+
+    def success_message(self, onboarding):
+        return "The existing subscription's details are recorded."
 
     def get_initial(self):
         return {"services": "\n".join(s.name for s in self.onboarding.services.all())}
@@ -283,6 +296,12 @@ class NewSubscriptionStep(OnboardingStepView):
             friendly_name=form.cleaned_data["friendly_name"],
         )
 
+    def success_message(self, onboarding):
+        return (
+            f"The new Azure subscription “{onboarding.friendly_name}” is created under "
+            f"{onboarding.partner.name}."
+        )
+
 
 class ServicesStep(OnboardingStepView):
     step = OnboardingStep.SERVICES
@@ -305,8 +324,14 @@ class ServicesStep(OnboardingStepView):
             return super().post(request, *args, **kwargs)  # sends back to where it stands
         if "more" in request.POST:  # more empty rows, keeping what was typed
             data = request.POST.copy()
-            total = int(data.get("services-TOTAL_FORMS", 0) or 0)
-            data["services-TOTAL_FORMS"] = str(min(total + self.blank_rows, 200))
+            try:
+                total = max(0, int(data.get("services-TOTAL_FORMS", 0) or 0))
+            except ValueError:
+                total = 0
+            more = min(total + self.blank_rows, 200)
+            for index in range(total, more):  # new rows start as "cancel", like the first ones
+                data.setdefault(f"services-{index}-disposition", ServiceDisposition.CANCEL)
+            data["services-TOTAL_FORMS"] = str(more)
             formset = ServiceFormSet(data, prefix="services")
             return self.render_to_response(self.get_context_data(form=formset))
         return super().post(request, *args, **kwargs)
@@ -320,6 +345,9 @@ class ServicesStep(OnboardingStepView):
         return onboarding_services.record_services(
             by=self.request.user, onboarding=self.onboarding, services=rows
         )
+
+    def success_message(self, onboarding):
+        return "The services and what happens to each are recorded."
 
 
 class ReviewStep(OnboardingStepView):
