@@ -83,11 +83,22 @@ def open_link(client, invitation):
     return client.get(reverse("invitation-link", args=[invitation.token()]), follow=True)
 
 
-def answer(client, invitation, *, accept=True, name="Lee Gu", email=ADMIN_EMAIL, agree=True):
+def answer(
+    client,
+    invitation,
+    *,
+    accept=True,
+    name="Lee Gu",
+    email=ADMIN_EMAIL,
+    agree=True,
+    confirm_decline=True,
+):
     client.get(reverse("invitation-link", args=[invitation.token()]))
     data = {"name": name, "email": email, "answer": "accept" if accept else "decline"}
     if agree:
         data["agree"] = "on"
+    if confirm_decline:
+        data["confirm_decline"] = "yes"
     return client.post(reverse("invitation"), data)
 
 
@@ -185,7 +196,7 @@ def test_the_link_moves_its_token_into_the_session_and_out_of_the_address(invita
 
     page = client.get(landing["Location"])
     assert page.status_code == 200
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"  # so that the browser names the origin
     assert invitation.token() not in page.request["PATH_INFO"]
     assert invitation.token() not in page.content.decode()
 
@@ -309,6 +320,34 @@ def test_declining_records_it_creates_nothing_and_tells_the_requester(
     entry = entries(Action.REQUEST_DECLINED).get()
     assert (entry.partner, entry.customer) == (partner, invitation.customer)
     assert not entries(Action.REQUEST_ACCEPTED).exists()
+
+
+def test_declining_asks_once_more_and_keeps_what_was_typed(invitation):
+    response = answer(Client(), invitation, accept=False, agree=False, confirm_decline=False)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Decline for good?" in page
+    assert 'value="Lee Gu"' in page
+    assert 'name="confirm_decline" value="yes"' in page
+    invitation.refresh_from_db()
+    assert invitation.status == RequestStatus.PENDING
+    assert not entries(Action.REQUEST_DECLINED).exists()
+
+
+def test_the_answer_form_is_protected_against_cross_site_posts(invitation):
+    client = Client(enforce_csrf_checks=True)
+    page = open_link(client, invitation).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    data = {"name": "Lee Gu", "email": ADMIN_EMAIL, "answer": "accept", "agree": "on"}
+
+    refused = client.post(reverse("invitation"), data)
+    assert refused.status_code == 403
+    assert not Relationship.objects.filter(partner=invitation.partner).exists()
+
+    accepted = client.post(reverse("invitation"), {**data, "csrfmiddlewaretoken": token})
+    assert accepted.status_code == 200
+    assert Relationship.objects.filter(partner=invitation.partner).exists()
 
 
 # --- Answers that are refused and change nothing ---------------------------------------------

@@ -1,16 +1,15 @@
 """The customer's side of an invitation: a public page, no partner sign-in.
 
 The link's token never stays in the address bar: the landing view moves it into the session
-and redirects to a page whose address holds nothing secret. Both send `no-referrer`."""
+(sending `no-referrer`, as its address holds the token) and redirects to a page whose address
+holds nothing secret. That page's form carries a CSRF token like every other form; the portal's
+`same-origin` referrer policy lets the browser name its origin when it posts the answer."""
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
 
 from multichannel.services import relationships as relationship_services
 from multichannel.services.errors import RuleViolation
@@ -21,7 +20,7 @@ TOKEN = "portal_invitation_token"  # noqa: S105 (a session key, not a secret)
 
 class AnswerForm(forms.Form):
     name = forms.CharField(max_length=150, label="Your name")
-    email = forms.EmailField(label="Your work email")
+    email = forms.EmailField(label="Your work email", max_length=254)
     agree = forms.BooleanField(
         required=False,
         label=(
@@ -37,21 +36,7 @@ class InvitationLinkView(View):
         return redirect("invitation")
 
 
-def _same_origin_or_none(request) -> None:
-    """Under `no-referrer` a browser sends `Origin: null` with the form, which Django's CSRF
-    check refuses; this page checks the origin itself instead. What protects the answer is
-    that the invitation lives in the session, whose cookie (SameSite=Lax) a cross-site POST
-    does not carry; a POST announcing a foreign origin is refused outright."""
-    origin = request.headers.get("Origin")
-    if origin in (None, "null"):
-        return
-    if not url_has_allowed_host_and_scheme(
-        origin + "/", allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        raise PermissionDenied("This answer did not come from the invitation page.")
-
-
-@method_decorator([csrf_exempt, no_referrer, never_cache], name="dispatch")
+@method_decorator(never_cache, name="dispatch")
 class InvitationView(View):
     template_name = "invitations/answer.html"
 
@@ -70,17 +55,17 @@ class InvitationView(View):
             return self._problem(request, problem)
         return self._page(request, invitation, AnswerForm())
 
-    def _page(self, request, invitation, form, status=200):
+    def _page(self, request, invitation, form, status=200, confirm_decline=False):
         context = {
             "invitation": invitation,
             "form": form,
+            "confirm_decline": confirm_decline,
             "title": f"{invitation.partner.name} asks to be your reseller",
             "roles_until": invitation.delegated_admin_until(),
         }
         return render(request, self.template_name, context, status=status)
 
     def post(self, request):
-        _same_origin_or_none(request)
         token = request.session.get(TOKEN)
         try:
             invitation = relationship_services.find_invitation(token)
@@ -92,6 +77,9 @@ class InvitationView(View):
             form.add_error("agree", "Accepting needs the customer agreement accepted.")
         if not form.is_valid():
             return self._page(request, invitation, form, status=400)
+        if not accepting and request.POST.get("confirm_decline") != "yes":
+            # Declining cannot be undone: ask once more, keeping what was typed.
+            return self._page(request, invitation, form, confirm_decline=True)
         answer = relationship_services.Answer(form.cleaned_data["name"], form.cleaned_data["email"])
         service = (
             relationship_services.accept_invitation

@@ -1,14 +1,16 @@
 """The whole loop in the browser: a Sales agent requests a reseller relationship with delegated
 admin roles, the customer's admin (signed out) accepts it, the customer shows up with its
-subscriptions; a second visit to the link says it has been used."""
+subscriptions; a second visit to the link says it has been used. Declining asks once more."""
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
-from multichannel.models import BillingType, Channel
+from multichannel.models import BillingType, Channel, RequestStatus
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD
 from tests.test_customer_views import add_customer, add_subscription
+from tests.test_relationships import make_request
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -81,3 +83,26 @@ def test_request_accept_and_see_the_customer(new_page, sales_agent, other_partne
     again = new_page()
     again.goto(link)
     expect(again.get_by_text("This invitation has already been accepted")).to_be_visible()
+
+
+def test_the_customer_declines_only_after_saying_so_twice(new_page, sales_agent):
+    invitation = make_request(sales_agent, company="Fabrikam", domain="fabrikam.onmicrosoft.com")
+
+    customer = new_page(width=375, height=800)
+    customer.goto(reverse("invitation-link", args=[invitation.token()]))
+    customer.get_by_label("Your name").fill("Kim Akers")
+    customer.get_by_label("Your work email").fill("kim@fabrikam.onmicrosoft.com")
+    customer.get_by_role("button", name="Decline").click()
+
+    expect(customer.get_by_text("Decline for good?")).to_be_visible()
+    expect(customer.get_by_label("Your name")).to_have_value("Kim Akers")
+    customer.get_by_role("link", name="Go back").click()
+    expect(customer.get_by_role("button", name="Accept")).to_be_visible()
+
+    customer.get_by_label("Your name").fill("Kim Akers")
+    customer.get_by_label("Your work email").fill("kim@fabrikam.onmicrosoft.com")
+    customer.get_by_role("button", name="Decline").click()
+    customer.get_by_role("button", name="Yes, decline").click()
+    expect(customer.get_by_text("You declined the request")).to_be_visible()
+    invitation.refresh_from_db()
+    assert invitation.status == RequestStatus.DECLINED
