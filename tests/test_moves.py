@@ -1184,6 +1184,7 @@ def test_closing_a_move_asks_first_then_closes_it_for_good(
         url("moves:detail", move), {"bought_under_us": "on", "notes": "Late"}, follow=True
     )
     assert f"This move is {status.label.lower()}." in text(refused)
+    assert refused.context["form"]["notes"].value() == "Late"  # kept, to be copied elsewhere
     for other in ("done", "cancel"):
         again = as_sales_agent.post(url(f"moves:{other}", move), follow=True)
         assert f"This move is {status.label.lower()}." in text(again)

@@ -494,7 +494,9 @@ class MoveDetailView(MoveMixin, FormView):
         context.update(
             move=move,
             relationship_active=access.manages_customer(user, move.customer),
-            can_change=access.has(user, Perm.PLAN_MOVES) and move.is_open,
+            # A refused save shows the form again, so that the typed notes are not lost.
+            can_change=access.has(user, Perm.PLAN_MOVES)
+            and (move.is_open or bool(context["form"].errors)),
             today=timezone.localdate(),
             history=list(access.activity_entries_about(user, move)[:20]),
         )
@@ -511,7 +513,8 @@ class MoveDetailView(MoveMixin, FormView):
                 **{field: data[field] for field in move_services.CHECKLIST},
             )
         except RuleViolation as violation:
-            return refuse(self.request, violation, "moves:detail", uuid=self.move.uuid)
+            form.add_error(None, violation.message)
+            return self.form_invalid(form)
         messages.success(self.request, "The checklist is saved.")
         return redirect("moves:detail", uuid=self.move.uuid)
 
