@@ -544,8 +544,9 @@ def get_transfer_for(viewer, transfer_uuid) -> TransferRequest:
 
 
 def eligible_for_transfer(customer, source_partner_id) -> QuerySet[Subscription]:
-    """Rule 12: the customer's live usage-based subscriptions the source partner holds, not
-    already in a pending transfer. License-based ones never are (rule 10)."""
+    """Rule 12: the customer's active usage-based subscriptions the source partner holds, not
+    already in a pending transfer. A suspended one is not active, so it is not offered;
+    license-based ones never are (rule 10)."""
     from django.utils import timezone
 
     from multichannel.models import LineItemStatus, TransferLineItem
@@ -556,7 +557,7 @@ def eligible_for_transfer(customer, source_partner_id) -> QuerySet[Subscription]
         transfer__expires_at__gt=timezone.now(),
     ).values("subscription_id")
     return (
-        Subscription.objects.live()
+        Subscription.objects.filter(status=SubscriptionStatus.ACTIVE)
         .held_by(source_partner_id)
         .filter(customer=customer, billing_type=BillingType.USAGE)
         .exclude(pk__in=in_pending)

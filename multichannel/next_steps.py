@@ -79,6 +79,15 @@ def next_step(
 
     if other_partner:
         holder = subscription.partner_of_record.name if subscription.partner_of_record else "it"
+        if status == SubscriptionStatus.SUSPENDED:  # rule 12: only active ones are transferred
+            return NextStep(
+                Kind.SWITCH_PARTNER,
+                "Switch to our partner once it is active again",
+                f"It is suspended, and only an active subscription can be transferred. Once "
+                f"{holder} or the customer reactivates it, ask for the transfer.",
+                "warning",
+                actionable=False,
+            )
         return NextStep(
             Kind.SWITCH_PARTNER,
             "Switch to our partner",

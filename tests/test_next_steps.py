@@ -216,6 +216,20 @@ def test_it_offers_a_switch_for_azure_held_by_another_partner_and_names_that_par
     assert step.detail.startswith("Fabrikam Partners transfers this Azure subscription to us")
 
 
+def test_it_waits_for_a_suspended_azure_held_by_another_partner_to_be_active_again():
+    sub = subscription(
+        billing_type=BillingType.USAGE,
+        channel=Channel.CSP,
+        holder="another partner",
+        term_end=None,
+        status=SubscriptionStatus.SUSPENDED,
+    )
+    step = step_for(sub)
+    assert step.title == "Switch to our partner once it is active again"
+    assert "Once Fabrikam Partners or the customer reactivates it" in step.detail
+    assert action_for(step, sub) is None
+
+
 @pytest.mark.parametrize(
     "channel",
     [Channel.DIRECT, Channel.ADVISOR, Channel.OPEN, Channel.EA, Channel.THIRD_PARTY],

@@ -2,7 +2,14 @@ from django import forms
 from django.db.models import Exists, OuterRef
 
 from multichannel import access
-from multichannel.models import BillingType, Channel, Partner, ProductType, Subscription
+from multichannel.models import (
+    BillingType,
+    Channel,
+    Partner,
+    ProductType,
+    Subscription,
+    SubscriptionStatus,
+)
 
 
 class TransferRequestForm(forms.Form):
@@ -36,7 +43,7 @@ class TransferRequestForm(forms.Form):
     def __init__(self, *args, viewer, **kwargs):
         super().__init__(*args, **kwargs)
         held_elsewhere = (
-            Subscription.objects.live()
+            Subscription.objects.filter(status=SubscriptionStatus.ACTIVE)  # rule 12
             .filter(customer=OuterRef("pk"), billing_type=BillingType.USAGE, channel=Channel.CSP)
             .exclude(partner_of_record_id=viewer.partner_id)
         )

@@ -157,6 +157,14 @@ def enter_subscription(*, by: User, customer: Customer, **fields) -> Subscriptio
                 field="partner_of_record",
             )
         _validate(subscription, exclude=["customer", "created_by"])
+        holder = subscription.partner_of_record
+        if holder is not None and holder.cloud != locked.cloud:  # rule 9
+            raise RuleViolation(
+                f"{holder.name} works in the {holder.get_cloud_display()} cloud and {locked} is "
+                f"in the {locked.get_cloud_display()} cloud; the partner that holds a "
+                "subscription must be in the customer's cloud.",
+                field="partner_of_record",
+            )
         if Subscription.objects.filter(
             customer=locked, external_id=subscription.external_id
         ).exists():

@@ -28,6 +28,7 @@ from multichannel.models import (
 from multichannel.roles import Perm
 from multichannel.services.audit import record
 from multichannel.services.errors import RuleViolation
+from multichannel.services.relationships import lock_active_relationship
 
 AZURE_PLAN = ("Azure plan", "DZH318Z0BPS6")
 
@@ -40,8 +41,11 @@ def _fresh_actor(by: User) -> User:
 
 
 def _locked(actor: User, onboarding: AzureOnboarding) -> AzureOnboarding:
-    """The onboarding, locked, still in progress, and still allowed as things are now (the
-    relationship may have been removed, the old subscription cancelled, since it started)."""
+    """The onboarding, locked, ours, still in progress, and still allowed as things are now (the
+    relationship may have been removed since it started). The old subscription need not still
+    be live: if it was cancelled meanwhile (say, by another partner's onboarding), what was done
+    here is kept and the walk-through can still be finished (rule 11). The steps that need it
+    live check it themselves."""
     # Lock first, read after: a row joined in the locking query would be read as it was before
     # the lock was granted (someone may have created the new subscription meanwhile).
     AzureOnboarding.objects.select_for_update().filter(
@@ -52,7 +56,8 @@ def _locked(actor: User, onboarding: AzureOnboarding) -> AzureOnboarding:
     ).get(pk=onboarding.pk)
     if locked.is_finished:
         raise RuleViolation("This onboarding is finished; it can no longer change.")
-    access.can_onboard(actor, locked.source).enforce()
+    if not access.manages_customer(actor, locked.customer):
+        raise RuleViolation("We need an active reseller relationship with the customer first.")
     return locked
 
 
@@ -191,6 +196,16 @@ def create_new_subscription(
         locked = _locked(actor, onboarding)
         created = locked.new_subscription_id is None
         if created:
+            # Only to replace an old subscription still live: once it is cancelled there is
+            # nothing left to onboard.
+            access.can_onboard(actor, locked.source).enforce()
+            # Held until we commit, so that the relationship cannot be removed while we come to
+            # hold a subscription for the customer (rule 8); if it just was, we find none.
+            if lock_active_relationship(actor.partner_id, locked.customer_id) is None:
+                raise RuleViolation(
+                    f"We no longer have an active reseller relationship with {locked.customer}, "
+                    "so no subscription can be created for it."
+                )
             offer_name, offer_id = AZURE_PLAN
             locked.new_subscription = Subscription.objects.create(
                 customer=locked.customer,
@@ -300,11 +315,18 @@ def finish(*, by: User, onboarding: AzureOnboarding, cancel_source: bool) -> Azu
                 + " stay on it.",
                 field="cancel_source",
             )
+        source = Subscription.objects.select_for_update(of=("self",)).get(pk=locked.source_id)
+        if cancel_source and not source.is_live:
+            raise RuleViolation(
+                f"The old subscription is already {source.get_status_display().lower()}, so it "
+                "cannot be cancelled as a whole. Finish without cancelling it: the services "
+                "are recorded all the same.",
+                field="cancel_source",
+            )
         now = timezone.now()
         moving = list(locked.services.filter(disposition=ServiceDisposition.CANCEL))
         locked.services.filter(pk__in=[s.pk for s in moving]).update(cancelled_at=now)
-        source = Subscription.objects.select_for_update(of=("self",)).get(pk=locked.source_id)
-        if cancel_source and source.is_live:
+        if cancel_source:
             source.status = SubscriptionStatus.CANCELLED
             source.cancelled_at = now
             source.save(update_fields=["status", "cancelled_at"])

@@ -466,17 +466,25 @@ def live_subscriptions_we_hold(partner_id, customer) -> list[Subscription]:
     )
 
 
+def lock_active_relationship(partner_id, customer_id) -> Relationship | None:
+    """The partner's active reseller relationship with the customer, locked until the
+    transaction ends, or None when there is none. Removing it takes this lock before it checks
+    what we hold (rule 8); whatever would make us hold more, or ask for more, takes it too, so
+    the two wait for each other instead of both passing their checks at the same moment."""
+    return (
+        Relationship.objects.select_for_update()
+        .filter(partner_id=partner_id, customer_id=customer_id, status=RelationshipStatus.ACTIVE)
+        .first()
+    )
+
+
 def remove_relationship(*, by: User, customer: Customer) -> Relationship:
     """Rule 8: only when the customer has no live subscription with us as partner of record;
     removing it removes our access to the customer."""
     with transaction.atomic():
         actor = _fresh_actor(by)
         access.require(actor, Perm.REMOVE_RELATIONSHIPS)
-        relationship = (
-            Relationship.objects.select_for_update()
-            .filter(partner=actor.partner, customer=customer, status=RelationshipStatus.ACTIVE)
-            .first()
-        )
+        relationship = lock_active_relationship(actor.partner_id, customer.pk)
         if relationship is None:
             raise RuleViolation("There is no active reseller relationship to remove.")
         held = live_subscriptions_we_hold(actor.partner_id, customer)

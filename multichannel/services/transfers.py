@@ -18,6 +18,7 @@ from multichannel.models import (
     ProductType,
     Source,
     Subscription,
+    SubscriptionStatus,
     TransferLineItem,
     TransferRequest,
     TransferStatus,
@@ -28,6 +29,7 @@ from multichannel.roles import Perm
 from multichannel.services.audit import record
 from multichannel.services.errors import RuleViolation
 from multichannel.services.permissions import grant_transfer_access
+from multichannel.services.relationships import lock_active_relationship
 
 
 def _fresh_actor(by: User) -> User:
@@ -65,11 +67,23 @@ def request_transfer(
         # its expiry final now, so that its subscriptions can be asked for again.
         expire_transfers(customer=locked_customer)
         access.can_request_transfer(actor, locked_customer, source_partner).enforce()
+        # Held until we commit, so that our Global admin cannot remove the relationship while
+        # we ask (rule 12 needs it); if it was removed while we checked, we find none.
+        if lock_active_relationship(actor.partner_id, locked_customer.pk) is None:
+            raise RuleViolation(
+                f"We no longer have an active reseller relationship with {locked_customer}, so "
+                "we cannot ask for its subscriptions."
+            )
         eligible = list(
             access.eligible_for_transfer(locked_customer, source_partner.pk).select_for_update(
                 of=("self",)
             )
         )
+        if not eligible:  # cancelled or asked for by someone else since the check above
+            raise RuleViolation(
+                f"{source_partner.name} holds no active Azure subscription of {locked_customer} "
+                "that is not already in a pending transfer."
+            )
         now = timezone.now()
         transfer = TransferRequest.objects.create(
             customer=locked_customer,
@@ -170,6 +184,13 @@ def accept_transfer(
         actor = _fresh_actor(by)
         locked = _locked(transfer)
         access.can_answer_transfer(actor, locked).enforce()
+        # The subscriptions move to the target only while it manages the customer (rule 12);
+        # the lock keeps its Global admin from removing the relationship until we are done.
+        if lock_active_relationship(locked.target_partner_id, locked.customer_id) is None:
+            raise RuleViolation(
+                f"{locked.target_partner.name} no longer manages {locked.customer}, so the "
+                "subscriptions cannot move to it. Decline the request."
+            )
         items = list(
             locked.items.select_related("subscription").filter(status=LineItemStatus.PENDING)
         )
@@ -235,7 +256,7 @@ def _ineligible(subscription: Subscription, transfer: TransferRequest) -> str:
     """Why a chosen subscription cannot move now, or "" when it can."""
     if subscription.billing_type != BillingType.USAGE:
         return "license-based subscriptions cannot switch partner before their term ends"
-    if not subscription.is_live:
+    if subscription.status != SubscriptionStatus.ACTIVE:  # rule 12: active ones only
         return f"it is {subscription.get_status_display().lower()}"
     if not subscription.held_by(transfer.source_partner_id):
         return "it is no longer held by the source partner"

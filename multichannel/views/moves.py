@@ -356,8 +356,12 @@ class ReviewStep(OnboardingStepView):
 
     def get_form(self, form_class=None):
         form = super().get_form(form_class)
-        if self.onboarding.services.filter(disposition=ServiceDisposition.KEEP).exists():
-            field = form.fields["cancel_source"]
+        field = form.fields["cancel_source"]
+        source = self.onboarding.source
+        if not source.is_live:  # cancelled meanwhile: the services are recorded all the same
+            field.disabled = True
+            field.help_text = f"Not needed: it is already {source.get_status_display().lower()}."
+        elif self.onboarding.services.filter(disposition=ServiceDisposition.KEEP).exists():
             field.disabled = True
             field.help_text = "Not possible: some services stay on it."
         return form
