@@ -1,15 +1,29 @@
-"""Emails the portal sends. Callers schedule them with `transaction.on_commit`."""
+"""Emails the portal sends. Services schedule them with `after_commit`."""
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from multichannel.current_request import absolute_url
+from multichannel.current_request import absolute_url, current_base_url
 from multichannel.models import User
+
+
+def after_commit(send, *args) -> None:
+    """Send an email (`send(*args, base_url)`) once the change commits, with links to the
+    address the user is on. A mail server that fails then is logged (django.db.backends), not
+    shown as an error page: the change is saved, and the page says so."""
+    base_url = current_base_url()
+
+    def deliver():  # a function, not a partial: Django's log line names it by __qualname__
+        send(*args, base_url)
+
+    deliver.__qualname__ = send.__qualname__
+    transaction.on_commit(deliver, robust=True)
 
 
 def set_password_url(user: User, base_url: str | None = None) -> str:

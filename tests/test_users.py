@@ -4,6 +4,7 @@ from urllib.parse import urlparse
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.test import Client
 from django.urls import reverse
 
@@ -400,3 +401,24 @@ def test_the_dashboard_counts_the_partners_users(
     global_admins = access.active_global_admins(partner.pk).count()
     assert response.context["active_global_admins"] == global_admins >= 2
     assert "Only one active Global admin" not in response.content.decode()
+
+
+class RefusingMailServer(BaseEmailBackend):
+    def send_messages(self, email_messages):
+        raise ConnectionRefusedError("the mail server is down")
+
+
+def test_a_mail_server_that_is_down_is_logged_and_the_new_user_stays_saved(
+    as_global_admin, settings, caplog, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingMailServer"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_global_admin.post(
+            reverse("users:create"), form_data(delivery="email_link"), follow=True
+        )
+
+    assert response.status_code == 200
+    assert User.objects.filter(email="nora@contoso.example").exists()
+    assert "the mail server is down" in caplog.text
+    assert not mail.outbox

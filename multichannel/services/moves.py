@@ -2,13 +2,11 @@
 before its term ends, so we plan the move for then and are reminded in time."""
 
 from datetime import timedelta
-from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 
 from multichannel import access, notifications
-from multichannel.current_request import current_base_url
 from multichannel.models import Action, MoveStatus, PlannedMove, Subscription, User
 from multichannel.models.moves import OPEN_MOVE_STATUSES
 from multichannel.roles import Perm
@@ -140,9 +138,7 @@ def send_reminders(today=None) -> int:
             move.status = MoveStatus.DUE
             move.reminded_at = timezone.now()
             move.save(update_fields=["status", "reminded_at"])
-            transaction.on_commit(
-                partial(notifications.send_move_reminder, move.pk, current_base_url())
-            )
+            notifications.after_commit(notifications.send_move_reminder, move.pk)
             record(
                 Action.MOVE_DUE,
                 partner=move.partner,

@@ -9,13 +9,11 @@ ask for delegated admin roles; a relationship is removed only when we hold nothi
 import secrets
 import uuid
 from dataclasses import dataclass
-from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from multichannel import access, notifications
-from multichannel.current_request import current_base_url
 from multichannel.models import (
     Action,
     Cloud,
@@ -223,7 +221,7 @@ def send_request(*, by: User, invitation: RelationshipRequest) -> RelationshipRe
         locked.last_sent_at = timezone.now()
         locked.send_count += 1
         locked.save(update_fields=["last_sent_at", "send_count"])
-        transaction.on_commit(partial(notifications.send_invitation, locked.pk, current_base_url()))
+        notifications.after_commit(notifications.send_invitation, locked.pk)
         record(
             Action.REQUEST_SENT,
             actor=actor,
@@ -375,9 +373,7 @@ def accept_invitation(*, token: str, answer: Answer) -> RelationshipRequest:
             customer.contact_name = answer.name
             customer.save(update_fields=["contact_name"])
         refresh_customer_access(customer, locked.partner)
-        transaction.on_commit(
-            partial(notifications.send_invitation_answer, locked.pk, current_base_url())
-        )
+        notifications.after_commit(notifications.send_invitation_answer, locked.pk)
         record(
             Action.REQUEST_ACCEPTED,
             partner=locked.partner,
@@ -410,9 +406,7 @@ def decline_invitation(*, token: str, answer: Answer) -> RelationshipRequest:
             update_fields=["status", "responded_at", "accepted_by_name", "accepted_by_email"]
         )
         refresh_customer_access(locked.customer, locked.partner)
-        transaction.on_commit(
-            partial(notifications.send_invitation_answer, locked.pk, current_base_url())
-        )
+        notifications.after_commit(notifications.send_invitation_answer, locked.pk)
         record(
             Action.REQUEST_DECLINED,
             partner=locked.partner,

@@ -2,7 +2,6 @@
 audited; the filer and the assignee hear of notes and status changes by email (after commit)."""
 
 import os
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
@@ -13,7 +12,6 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from multichannel import access, notifications
-from multichannel.current_request import current_base_url
 from multichannel.models import (
     Action,
     Customer,
@@ -206,9 +204,7 @@ def _locked(actor: User, support: SupportRequest) -> SupportRequest:
 
 
 def _tell(support: SupportRequest, actor: User, what: str) -> None:
-    transaction.on_commit(
-        partial(notifications.send_support_news, support.pk, actor.pk, what, current_base_url())
-    )
+    notifications.after_commit(notifications.send_support_news, support.pk, actor.pk, what)
 
 
 def add_note(*, by: User, support: SupportRequest, body: str, attachments=()) -> SupportNote:

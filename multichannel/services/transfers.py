@@ -2,13 +2,10 @@
 one activity-log entry. `pending → accepted → completed` (a line item may fail with its error),
 `pending → declined` (source), `pending → cancelled` (target), `pending → expired` (30 days)."""
 
-from functools import partial
-
 from django.db import transaction
 from django.utils import timezone
 
 from multichannel import access, notifications
-from multichannel.current_request import current_base_url
 from multichannel.models import (
     Action,
     BillingType,
@@ -99,9 +96,7 @@ def request_transfer(
             TransferLineItem(transfer=transfer, subscription=s) for s in eligible
         )
         grant_transfer_access(transfer)
-        transaction.on_commit(
-            partial(notifications.send_transfer_news, transfer.pk, "created", current_base_url())
-        )
+        notifications.after_commit(notifications.send_transfer_news, transfer.pk, "created")
         record(
             Action.TRANSFER_CREATED,
             actor=actor,
@@ -137,9 +132,7 @@ def cancel_transfer(*, by: User, transfer: TransferRequest) -> TransferRequest:
         locked.cancelled_by, locked.cancelled_at = actor, timezone.now()
         locked.save(update_fields=["status", "cancelled_by", "cancelled_at"])
         _withdraw_items(locked)
-        transaction.on_commit(
-            partial(notifications.send_transfer_news, locked.pk, "cancelled", current_base_url())
-        )
+        notifications.after_commit(notifications.send_transfer_news, locked.pk, "cancelled")
         record(
             Action.TRANSFER_CANCELLED,
             actor=actor,
@@ -160,9 +153,7 @@ def decline_transfer(*, by: User, transfer: TransferRequest, reason: str = "") -
         locked.decline_reason = reason.strip()[:500]
         locked.save(update_fields=["status", "answered_by", "answered_at", "decline_reason"])
         _withdraw_items(locked)
-        transaction.on_commit(
-            partial(notifications.send_transfer_news, locked.pk, "declined", current_base_url())
-        )
+        notifications.after_commit(notifications.send_transfer_news, locked.pk, "declined")
         record(
             Action.TRANSFER_DECLINED,
             actor=actor,
@@ -214,9 +205,7 @@ def accept_transfer(
         _move(locked, TransferStatus.COMPLETED)
         locked.completed_at = timezone.now()
         locked.save(update_fields=["status", "completed_at"])
-        transaction.on_commit(
-            partial(notifications.send_transfer_news, locked.pk, "completed", current_base_url())
-        )
+        notifications.after_commit(notifications.send_transfer_news, locked.pk, "completed")
         record(
             Action.TRANSFER_COMPLETED,
             actor=actor,
@@ -283,9 +272,7 @@ def expire_transfers(now=None, customer=None) -> int:
             _move(locked, TransferStatus.EXPIRED)
             locked.save(update_fields=["status"])
             _withdraw_items(locked)
-            transaction.on_commit(
-                partial(notifications.send_transfer_news, locked.pk, "expired", current_base_url())
-            )
+            notifications.after_commit(notifications.send_transfer_news, locked.pk, "expired")
             record(
                 Action.TRANSFER_EXPIRED,
                 partner=locked.target_partner,

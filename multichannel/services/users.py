@@ -6,12 +6,10 @@ an active Global admin queue behind each other and each sees the result of the o
 
 import secrets
 from dataclasses import dataclass
-from functools import partial
 
 from django.db import IntegrityError, models, transaction
 
 from multichannel import access, notifications
-from multichannel.current_request import current_base_url
 from multichannel.models import Action, Partner, RoleGroup, User
 from multichannel.roles import Perm, Role
 from multichannel.services.audit import record
@@ -79,9 +77,7 @@ def _give_access(user: User, delivery: AccessDelivery) -> str | None:
 
 def _email_link_after_commit(user: User, delivery: AccessDelivery) -> None:
     if delivery == AccessDelivery.EMAIL_LINK:
-        transaction.on_commit(
-            partial(notifications.send_set_password_link, user.pk, current_base_url())
-        )
+        notifications.after_commit(notifications.send_set_password_link, user.pk)
 
 
 def _email_taken(email: str, exclude_pk=None) -> bool:
