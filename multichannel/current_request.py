@@ -1,13 +1,32 @@
 """What the activity log needs to know about the request being served (set by middleware)."""
 
+import ipaddress
 from contextvars import ContextVar
+
+from django.conf import settings
 
 _client_ip: ContextVar[str | None] = ContextVar("client_ip", default=None)
 
 
 def client_ip_of(request) -> str | None:
-    """The client's address as the server saw it (REMOTE_ADDR, set correctly by the proxy)."""
+    """The client's address, for the activity log and sign-in lockouts. Behind
+    `TRUSTED_PROXIES` proxies, each of which appends the address it saw to X-Forwarded-For, it
+    is the one the outermost of them saw; anything a client wrote further left is ignored.
+    With none (the default) it is the address of the connection, REMOTE_ADDR."""
+    trusted = settings.TRUSTED_PROXIES
+    if trusted:
+        seen = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if len(seen) >= trusted and _is_address(seen[-trusted]):
+            return seen[-trusted]
     return request.META.get("REMOTE_ADDR") or None
+
+
+def _is_address(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
 
 
 def set_client_ip(ip: str | None):

@@ -48,7 +48,7 @@ def _signed_out(sender, request, user, **kwargs):
 @receiver(user_login_failed, dispatch_uid="audit_sign_in_failed")
 def _sign_in_failed(sender, credentials, request=None, **kwargs):
     email = axes_username(request, credentials) or ""
-    user = User.objects.select_related("partner").filter(email__iexact=email).first()
+    user = User.objects.select_related("partner").filter(email=email).first()
     locked = bool(getattr(request, "axes_locked_out", False))
     record(
         Action.SIGN_IN_LOCKED if locked else Action.SIGN_IN_FAILED,

@@ -182,6 +182,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "multichannel.auth.axes_username"
+AXES_CLIENT_IP_CALLABLE = "multichannel.current_request.client_ip_of"
 AXES_LOCKOUT_CALLABLE = "multichannel.views.auth.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ADMIN = True
@@ -197,6 +198,9 @@ HTTPS = env_bool("HTTPS", not DEBUG)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
 if env_bool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies in front append the address they saw to X-Forwarded-For; the client's
+# address (activity log, sign-in lockouts) is then the one the outermost of them saw.
+TRUSTED_PROXIES = max(0, env_int("TRUSTED_PROXIES", 0))
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0)

@@ -96,6 +96,66 @@ def test_five_failures_lock_the_email_from_that_address_for_fifteen_minutes(sale
     assert sign_in(Client(), other.email).status_code == 302
 
 
+@pytest.mark.parametrize(
+    "look_alike",
+    ["dan\u0430@contoso.example", "dana@conto\u017fo.example", "dana@\u017fontoso.example"],
+    ids=["cyrillic-a", "long-s", "long-s-for-c"],
+)
+def test_a_look_alike_email_is_another_email_and_never_signs_in(sales_agent, look_alike):
+    client = Client()
+    for _ in range(5):
+        sign_in(client, sales_agent.email, "wrong")
+    assert sign_in(client, sales_agent.email).status_code == 429
+
+    # PostgreSQL's case-insensitive match would take some of these for the locked email.
+    response = sign_in(client, look_alike)
+
+    assert response.status_code in (200, 429)
+    assert "_auth_user_id" not in client.session
+
+
+def test_behind_a_trusted_proxy_the_lock_is_for_the_address_the_proxy_saw(settings, sales_agent):
+    settings.TRUSTED_PROXIES = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    attacker = Client(**proxy, HTTP_X_FORWARDED_FOR="203.0.113.7")
+    for _ in range(5):
+        sign_in(attacker, sales_agent.email, "wrong")
+
+    assert sign_in(attacker, sales_agent.email).status_code == 429
+    # The same proxy, another client: not locked out. A client that writes its own header
+    # gets the address the proxy appended after it.
+    assert (
+        sign_in(Client(**proxy, HTTP_X_FORWARDED_FOR="198.51.100.4"), sales_agent.email).status_code
+        == 302
+    )
+    spoofing = Client(**proxy, HTTP_X_FORWARDED_FOR="198.51.100.99, 203.0.113.7")
+    assert sign_in(spoofing, sales_agent.email).status_code == 429
+    failed = AuditEntry.objects.filter(action=Action.SIGN_IN_FAILED).first()
+    assert failed.ip_address == "203.0.113.7"
+
+
+@pytest.mark.parametrize(
+    ("trusted", "forwarded", "expected"),
+    [
+        (0, "203.0.113.7", "10.0.0.2"),  # no proxy trusted: the header is the client's own words
+        (1, "203.0.113.7", "203.0.113.7"),
+        (1, "198.51.100.99, 203.0.113.7", "203.0.113.7"),
+        (2, "198.51.100.99, 203.0.113.7, 10.0.0.1", "203.0.113.7"),
+        (2, "203.0.113.7", "10.0.0.2"),  # fewer entries than proxies: not a proxied request
+        (1, "not-an-address", "10.0.0.2"),
+        (1, "", "10.0.0.2"),
+    ],
+)
+def test_the_clients_address_is_read_only_from_trusted_proxies(
+    settings, rf, trusted, forwarded, expected
+):
+    from multichannel.current_request import client_ip_of
+
+    settings.TRUSTED_PROXIES = trusted
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip_of(request) == expected
+
+
 def test_the_lock_ends_after_the_cool_off(sales_agent):
     client = Client()
     for _ in range(5):
@@ -187,6 +247,16 @@ def test_a_password_reset_by_email_works_end_to_end(sales_agent):
     # The link works once.
     again = client.get(urlparse(link.strip()).path, follow=True)
     assert "already been used or has expired" in again.content.decode()
+
+
+def test_asking_again_within_five_minutes_says_the_same_and_sends_no_second_email(sales_agent):
+    client = Client()
+    first = client.post(reverse("password-reset"), {"email": sales_agent.email})
+    again = client.post(reverse("password-reset"), {"email": sales_agent.email.upper()})
+
+    assert first["Location"] == again["Location"] == reverse("password-reset-done")
+    assert len(mail.outbox) == 1
+    assert AuditEntry.objects.filter(action=Action.PASSWORD_RESET_REQUESTED).count() == 1
 
 
 def test_a_reset_for_an_unknown_email_says_the_same_and_sends_nothing(db):

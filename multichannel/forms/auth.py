@@ -1,6 +1,10 @@
+import hashlib
+from datetime import timedelta
+
 from axes.utils import reset as reset_lockouts
 from django import forms
 from django.contrib.auth import forms as auth_forms
+from django.core.cache import cache
 
 from multichannel.models import Action, User
 from multichannel.services import users as user_services
@@ -44,9 +48,19 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
 
     def get_users(self, email):
         # Users invited by email link have no password yet; they may ask for a new link too.
-        return User.objects.filter(email__iexact=email, is_active=True, partner__isnull=False)
+        return User.objects.filter(
+            email=email.strip().lower(), is_active=True, partner__isnull=False
+        )
+
+    # One email per address in this time, however often the form is sent: nobody can flood an
+    # inbox, or the activity log, with resets. The page says the same whatever happened.
+    resend_after = timedelta(minutes=5)
 
     def save(self, *args, **kwargs):
-        for user in self.get_users(self.cleaned_data["email"]):
+        email = self.cleaned_data["email"].strip().lower()
+        key = "portal:password-reset:" + hashlib.sha256(email.encode()).hexdigest()
+        if not cache.add(key, True, timeout=self.resend_after.total_seconds()):
+            return None
+        for user in self.get_users(email):
             record(Action.PASSWORD_RESET_REQUESTED, actor=user, target=user)
         return super().save(*args, **kwargs)

@@ -45,7 +45,9 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
         return self._create(email, password, **extra)
 
     def get_by_natural_key(self, username):
-        return self.get(email__iexact=username)
+        # Emails are stored lowercase. An exact match on the lowercased input, as the sign-in
+        # lockout counts it: PostgreSQL's case-insensitive match also folds a dotless i to "I".
+        return self.get(email=username.strip().lower())
 
 
 class User(AbstractBaseUser, PermissionsMixin):
