@@ -57,7 +57,7 @@ MATRIX: dict[str, Row] = {
     "users:reactivate": USER_OBJECT,
     "users:reset-password": USER_OBJECT,
     "activity:list": ACTIVITY,
-    "activity:export": ACTIVITY,
+    "activity:export": Row(LOGIN, NOT_ALLOWED, NOT_ALLOWED, FORBIDDEN, NOT_ALLOWED),  # a POST
     "customers:list": SALES,
     "customers:export": SALES,
     "customers:create": SALES,

@@ -1,10 +1,13 @@
 """The activity log: append-only, filtered by role, exportable."""
 
+import html
+import re
 from datetime import timedelta
 from html import escape
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -133,7 +136,7 @@ def test_the_csv_export_holds_the_filtered_entries_and_is_itself_logged(
     record(Action.PASSWORD_CHANGED, actor=sales_agent, target=sales_agent)
     record(Action.ROLES_CHANGED, actor=global_admin, target_label='=HYPERLINK("http://x")')
 
-    response = as_global_admin.get(reverse("activity:export"), {"actor": sales_agent.uuid})
+    response = as_global_admin.post(f"{reverse('activity:export')}?actor={sales_agent.uuid}")
     body = b"".join(response.streaming_content).decode("utf-8-sig")
 
     assert response["Content-Disposition"].startswith('attachment; filename="activity-')
@@ -143,7 +146,7 @@ def test_the_csv_export_holds_the_filtered_entries_and_is_itself_logged(
     assert "Changed own password" in lines[1]
     assert AuditEntry.objects.filter(action=Action.ACTIVITY_EXPORTED).count() == 1
 
-    full = b"".join(as_global_admin.get(reverse("activity:export")).streaming_content).decode()
+    full = b"".join(as_global_admin.post(reverse("activity:export")).streaming_content).decode()
     assert '"\'=HYPERLINK(""http://x"")"' in full  # a formula never starts a cell
 
 
@@ -191,9 +194,32 @@ def test_the_user_filter_lists_colleagues_by_name_escaped_and_keeps_the_choice(
     assert "Someone Elsewhere" not in html and "<b>" not in html
 
 
-@pytest.mark.parametrize("page", ["activity:list", "activity:export"])
-def test_the_last_day_there_is_is_explained_not_an_error(as_global_admin, page):
-    response = as_global_admin.get(reverse(page), {"date_to": "9999-12-31"})
-    assert response.status_code == 200
-    if page == "activity:list":
-        assert "Choose an earlier end date." in response.content.decode()
+def test_the_last_day_there_is_is_explained_not_an_error(as_global_admin):
+    listed = as_global_admin.get(reverse("activity:list"), {"date_to": "9999-12-31"})
+    exported = as_global_admin.post(f"{reverse('activity:export')}?date_to=9999-12-31")
+    assert (listed.status_code, exported.status_code) == (200, 200)
+    assert "Choose an earlier end date." in listed.content.decode()
+
+
+def test_exporting_is_a_post_with_a_csrf_token_and_a_get_changes_nothing(
+    global_admin, as_global_admin
+):
+    assert as_global_admin.get(reverse("activity:export")).status_code == 405
+    assert not AuditEntry.objects.filter(action=Action.ACTIVITY_EXPORTED).exists()
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(global_admin)
+    assert client.post(reverse("activity:export")).status_code == 403
+    page = client.get(reverse("activity:list"), {"action": "signed_in"}).content.decode()
+    export = reverse("activity:export")
+    form = re.search(
+        rf'<form method="post" action="({re.escape(export)}[^"]*)">\s*'
+        r'<input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)"',
+        page,
+    )
+    action, token = html.unescape(form.group(1)), form.group(2)
+    assert action == f"{export}?action=signed_in"
+    exported = client.post(action, {"csrfmiddlewaretoken": token})
+    assert exported.status_code == 200
+    entry = AuditEntry.objects.get(action=Action.ACTIVITY_EXPORTED)
+    assert entry.new_values == {"filters": {"action": "signed_in"}}

@@ -30,7 +30,12 @@ class ActivityListView(PortalMixin, FilteredListView):
 
 
 class ActivityExportView(ActivityListView):
-    def get(self, request, *args, **kwargs):
+    """The log's filtered entries as CSV. Exporting is itself recorded, so it is a POST (from a
+    form with a CSRF token) that carries the list's filters in its address."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
         filterset = self.get_filterset()
         filters = {k: v for k, v in request.GET.items() if v and k not in ("page", "sort")}
         with transaction.atomic():

@@ -120,7 +120,7 @@ def test_the_activity_log_exports_as_csv(page, global_admin):
     expect(page.get_by_role("cell", name="Signed in").first).to_be_visible()
 
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Export CSV").click()
+        page.get_by_role("button", name="Export CSV").click()
     download = download_info.value
     assert download.suggested_filename.startswith("activity-")
     content = Path(download.path()).read_text(encoding="utf-8-sig")
