@@ -145,7 +145,7 @@ def enter_subscription(*, by: User, customer: Customer, **fields) -> Subscriptio
         raise TypeError(f"unknown subscription fields: {sorted(unknown)}")
     with transaction.atomic():
         actor = _fresh_actor(by)
-        locked = Customer.objects.select_for_update().get(pk=customer.pk)
+        locked = Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
         access.can_enter_subscription(actor, locked).enforce()
         subscription = Subscription(
             customer=locked, source=Source.ENTERED, created_by=actor, **fields

@@ -32,7 +32,7 @@ def plan_move(
     with transaction.atomic():
         actor = _fresh_actor(by)
         locked = (
-            Subscription.objects.select_for_update(of=("self",))
+            Subscription.objects.select_for_update(no_key=True, of=("self",))
             .select_related("customer")
             .get(pk=subscription.pk)
         )
@@ -69,7 +69,7 @@ def plan_move(
 
 def _locked_open(actor: User, move: PlannedMove) -> PlannedMove:
     locked = (
-        PlannedMove.objects.select_for_update(of=("self",))
+        PlannedMove.objects.select_for_update(no_key=True, of=("self",))
         .select_related("customer", "subscription")
         .get(pk=move.pk, partner_id=actor.partner_id)
     )
@@ -128,7 +128,7 @@ def send_reminders(today=None) -> int:
     for pk in due.values_list("pk", flat=True).iterator():
         with transaction.atomic():
             move = (
-                PlannedMove.objects.select_for_update(skip_locked=True, of=("self",))
+                PlannedMove.objects.select_for_update(no_key=True, skip_locked=True, of=("self",))
                 .select_related("partner", "customer", "subscription")
                 .filter(pk=pk, status=MoveStatus.PLANNED, remind_on__lte=today)
                 .first()

@@ -116,7 +116,9 @@ def request_relationship(
         actor = _fresh_actor(by)
         access.require(actor, Perm.ADD_REQUESTS)
         partner = actor.partner
-        customer = Customer.objects.select_for_update().filter(primary_domain=domain).first()
+        customer = (
+            Customer.objects.select_for_update(no_key=True).filter(primary_domain=domain).first()
+        )
         check_request(partner, customer, roles, days)
         if customer is None:
             customer = _new_tenant(partner, company_name, domain, contact_email)
@@ -170,7 +172,7 @@ def _new_tenant(partner, company_name: str, domain: str, contact_email: str) -> 
                 created_by_partner=partner,
             )
     except IntegrityError:
-        return Customer.objects.select_for_update().get(primary_domain=domain)
+        return Customer.objects.select_for_update(no_key=True).get(primary_domain=domain)
 
 
 def _refuse_duplicates(partner, customer: Customer, roles: list[str]) -> None:
@@ -205,7 +207,7 @@ def _locked_pending(by: User, invitation, refusal: str) -> tuple[User, Relations
     `refusal` is the message, with {status} for what the request is instead."""
     actor = _fresh_actor(by)
     access.require(actor, Perm.CHANGE_REQUESTS)
-    locked = RelationshipRequest.objects.select_for_update().get(
+    locked = RelationshipRequest.objects.select_for_update(no_key=True).get(
         pk=invitation.pk, partner_id=actor.partner_id
     )
     status = locked.effective()
@@ -316,7 +318,7 @@ def _locked_open(token: str, answer: Answer) -> tuple[RelationshipRequest, Answe
     waited for the lock), and the answer checked against its tenant."""
     invitation = find_invitation(token)
     locked = (
-        RelationshipRequest.objects.select_for_update()
+        RelationshipRequest.objects.select_for_update(no_key=True, of=("self",))
         .select_related("partner", "customer")
         .get(pk=invitation.pk)
     )
@@ -328,17 +330,10 @@ def accept_invitation(*, token: str, answer: Answer) -> RelationshipRequest:
     """The customer's Global admin accepts: the relationship starts (or gains its delegated
     admin roles), the partner gains access, the requester is told. Twice is once."""
     with transaction.atomic():
-        invitation = find_invitation(token)
-        locked = (
-            RelationshipRequest.objects.select_for_update()
-            .select_related("partner", "customer")
-            .get(pk=invitation.pk)
-        )
-        _ensure_open(locked)  # someone may have answered while we waited for the lock
-        answer = _check_answer(locked, answer)
+        locked, answer = _locked_open(token, answer)
         now = timezone.now()
         relationship = (
-            Relationship.objects.select_for_update()
+            Relationship.objects.select_for_update(no_key=True)
             .filter(
                 partner=locked.partner, customer=locked.customer, status=RelationshipStatus.ACTIVE
             )
@@ -391,14 +386,7 @@ def accept_invitation(*, token: str, answer: Answer) -> RelationshipRequest:
 
 def decline_invitation(*, token: str, answer: Answer) -> RelationshipRequest:
     with transaction.atomic():
-        invitation = find_invitation(token)
-        locked = (
-            RelationshipRequest.objects.select_for_update()
-            .select_related("partner", "customer")
-            .get(pk=invitation.pk)
-        )
-        _ensure_open(locked)
-        answer = _check_answer(locked, answer)
+        locked, answer = _locked_open(token, answer)
         locked.status = RequestStatus.DECLINED
         locked.responded_at = timezone.now()
         locked.accepted_by_name, locked.accepted_by_email = answer.name, answer.email
@@ -425,7 +413,9 @@ def expire_requests(now=None) -> int:
     for pk in due.values_list("pk", flat=True).iterator():
         with transaction.atomic():
             locked = (
-                RelationshipRequest.objects.select_for_update(skip_locked=True)
+                RelationshipRequest.objects.select_for_update(
+                    no_key=True, skip_locked=True, of=("self",)
+                )
                 .select_related("partner", "customer")
                 .filter(pk=pk, status=RequestStatus.PENDING, expires_at__lte=now)
                 .first()
@@ -466,7 +456,7 @@ def lock_active_relationship(partner_id, customer_id) -> Relationship | None:
     what we hold (rule 8); whatever would make us hold more, or ask for more, takes it too, so
     the two wait for each other instead of both passing their checks at the same moment."""
     return (
-        Relationship.objects.select_for_update()
+        Relationship.objects.select_for_update(no_key=True)
         .filter(partner_id=partner_id, customer_id=customer_id, status=RelationshipStatus.ACTIVE)
         .first()
     )

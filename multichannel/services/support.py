@@ -29,6 +29,7 @@ from multichannel.models.support import RESPONSE_TARGETS
 from multichannel.roles import Perm
 from multichannel.services.audit import record
 from multichannel.services.errors import RuleViolation
+from multichannel.services.locking import lock_then_read
 from multichannel.services.permissions import set_user_permissions
 
 # What may be attached: extension → (content type, how such a file starts, or None for text).
@@ -152,7 +153,7 @@ def file_request(
             raise RuleViolation(
                 "That subscription belongs to another customer.", field="subscription"
             )
-        partner = Partner.objects.select_for_update().get(pk=actor.partner_id)
+        partner = Partner.objects.select_for_update(no_key=True).get(pk=actor.partner_id)
         number = (
             SupportRequest.objects.filter(partner=partner).aggregate(n=Max("number"))["n"] or 1000
         ) + 1
@@ -193,10 +194,10 @@ def file_request(
 
 
 def _locked(actor: User, support: SupportRequest) -> SupportRequest:
-    locked = (
-        SupportRequest.objects.select_for_update(of=("self",))
-        .select_related("customer", "created_by", "assigned_to")
-        .get(pk=support.pk, partner_id=actor.partner_id)
+    locked = lock_then_read(
+        SupportRequest.objects.select_related("customer", "created_by", "assigned_to"),
+        pk=support.pk,
+        partner_id=actor.partner_id,
     )
     if not access.support_for(actor).filter(pk=locked.pk).exists():
         raise RuleViolation("You can no longer follow this request.")

@@ -59,7 +59,7 @@ def request_transfer(
         raise RuleViolation("Only Azure subscriptions can be transferred.", field="product_types")
     with transaction.atomic():
         actor = _fresh_actor(by)
-        locked_customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        locked_customer = Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
         # An overdue request still holds its line items until the scheduled expiry runs: make
         # its expiry final now, so that its subscriptions can be asked for again.
         expire_transfers(customer=locked_customer)
@@ -73,7 +73,7 @@ def request_transfer(
             )
         eligible = list(
             access.eligible_for_transfer(locked_customer, source_partner.pk).select_for_update(
-                of=("self",)
+                no_key=True, of=("self",)
             )
         )
         if not eligible:  # cancelled or asked for by someone else since the check above
@@ -113,7 +113,7 @@ def request_transfer(
 
 def _locked(transfer: TransferRequest) -> TransferRequest:
     return (
-        TransferRequest.objects.select_for_update(of=("self",))
+        TransferRequest.objects.select_for_update(no_key=True, of=("self",))
         .select_related("customer", "source_partner", "target_partner")
         .get(pk=transfer.pk)
     )
@@ -223,7 +223,7 @@ def _complete(transfer: TransferRequest, items, chosen: set[int]) -> tuple[list,
             item.status = LineItemStatus.NOT_SELECTED
             item.save(update_fields=["status"])
             continue
-        subscription = Subscription.objects.select_for_update(of=("self",)).get(
+        subscription = Subscription.objects.select_for_update(no_key=True, of=("self",)).get(
             pk=item.subscription_id
         )
         error = _ineligible(subscription, transfer)
@@ -262,7 +262,9 @@ def expire_transfers(now=None, customer=None) -> int:
     for pk in due.values_list("pk", flat=True).iterator():
         with transaction.atomic():
             locked = (
-                TransferRequest.objects.select_for_update(skip_locked=True, of=("self",))
+                TransferRequest.objects.select_for_update(
+                    no_key=True, skip_locked=True, of=("self",)
+                )
                 .select_related("customer", "target_partner")
                 .filter(pk=pk, status=TransferStatus.PENDING, expires_at__lte=now)
                 .first()

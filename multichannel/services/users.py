@@ -38,7 +38,7 @@ class AccessGiven:
 
 def _lock(actor: User) -> tuple[Partner, User]:
     """Lock the actor's partner and re-read the actor as it is now (roles, active flag)."""
-    partner = Partner.objects.select_for_update().get(pk=actor.partner_id)
+    partner = Partner.objects.select_for_update(no_key=True).get(pk=actor.partner_id)
     fresh = User.objects.get(pk=actor.pk)
     if not fresh.is_active:
         raise access.RoleRequired(Perm.VIEW_USERS, "Your account has been deactivated.")
@@ -46,7 +46,7 @@ def _lock(actor: User) -> tuple[Partner, User]:
 
 
 def _locked_target(partner: Partner, target: User) -> User:
-    return User.objects.select_for_update().get(pk=target.pk, partner=partner)
+    return User.objects.select_for_update(no_key=True).get(pk=target.pk, partner=partner)
 
 
 def _role_labels(roles) -> list[str]:

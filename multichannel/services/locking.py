@@ -1,0 +1,15 @@
+"""Row locks for the services."""
+
+from django.db.models import QuerySet
+
+
+def lock_then_read(queryset: QuerySet, **lookup):
+    """The row `lookup` finds in `queryset`, locked until the transaction ends (FOR NO KEY
+    UPDATE: no key ever changes, and inserts that refer to the row are not held up), then read
+    with `queryset`'s joins in a second statement. When PostgreSQL grants a lock someone else
+    held, it re-reads the locked row only; a row joined into the same statement would come back
+    as it was before (an assignee or a partner of record changed meanwhile)."""
+    queryset.model._default_manager.select_for_update(no_key=True).filter(**lookup).values_list(
+        "pk"
+    ).get()
+    return queryset.get(**lookup)
