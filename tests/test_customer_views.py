@@ -488,7 +488,7 @@ def test_outside_the_window_the_page_explains_and_offers_turning_off_auto_renew(
     as_sales_agent.post(reverse("subscriptions:cancel", args=[held.uuid]))
     assert Subscription.objects.get(pk=held.pk).status == SubscriptionStatus.ACTIVE
 
-    as_sales_agent.post(reverse("subscriptions:auto-renew", args=[held.uuid]))
+    as_sales_agent.post(reverse("subscriptions:auto-renew", args=[held.uuid]), {"turn": "off"})
     assert Subscription.objects.get(pk=held.pk).auto_renew is False
 
 
@@ -505,6 +505,38 @@ def test_changing_seats_shows_the_change_before_making_it(as_sales_agent, held):
 
     zero = as_sales_agent.post(url, {"quantity": "0"})
     assert "Ensure this value is greater than or equal to 1." in str(zero.context["form"].errors)
+
+
+def test_a_seat_change_confirmed_from_a_number_a_colleague_changed_since_is_refused(
+    as_sales_agent, sales_agent, held
+):
+    url = reverse("subscriptions:seats", args=[held.uuid])
+    review = as_sales_agent.post(url, {"quantity": "15"})
+    assert 'name="seen" value="10"' in review.content.decode()
+    Subscription.objects.filter(pk=held.pk).update(quantity=12)  # a colleague, meanwhile
+
+    refused = as_sales_agent.post(url, {"quantity": "15", "seen": "10", "confirmed": "yes"})
+
+    assert refused.status_code == 200
+    assert refused.context["form"].errors["quantity"] == [
+        "The seats were changed meanwhile: it has 12 now. Review the change again."
+    ]
+    assert Subscription.objects.get(pk=held.pk).quantity == 12
+    assert not AuditEntry.objects.filter(action=Action.SEATS_CHANGED).exists()
+
+
+def test_turning_auto_renew_off_twice_leaves_it_off(as_sales_agent, held):
+    url = reverse("subscriptions:auto-renew", args=[held.uuid])
+    page = as_sales_agent.get(url).content.decode()
+    assert 'name="turn" value="off"' in page
+
+    first = as_sales_agent.post(url, {"turn": "off"}, follow=True)
+    second = as_sales_agent.post(url, {"turn": "off"}, follow=True)  # resent, or a colleague
+
+    assert "Auto-renew of Microsoft 365 E3 is off." in first.content.decode()
+    assert "Auto-renew is already off." in second.content.decode()
+    assert Subscription.objects.get(pk=held.pk).auto_renew is False
+    assert AuditEntry.objects.filter(action=Action.AUTO_RENEW_CHANGED).count() == 1
 
 
 def test_suspending_and_reactivating(as_sales_agent, held):

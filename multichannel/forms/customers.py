@@ -140,6 +140,14 @@ class SubscriptionForm(forms.ModelForm):
 
 class SeatsForm(forms.Form):
     quantity = forms.IntegerField(label="Seats", min_value=1, max_value=1_000_000)
+    # The number the user saw when confirming (set by the confirmation step).
+    seen = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class AutoRenewForm(forms.Form):
+    """What the page asked to do, not a toggle: a second submit does not undo the first."""
+
+    turn = forms.ChoiceField(choices=[("on", "on"), ("off", "off")], widget=forms.HiddenInput)
 
 
 class ConfirmForm(forms.Form):

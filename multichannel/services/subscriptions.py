@@ -12,13 +12,12 @@ from multichannel import access
 from multichannel.models import Action, Subscription, SubscriptionStatus, User
 from multichannel.services.audit import record
 from multichannel.services.errors import RuleViolation
+from multichannel.services.locking import lock_then_read
 
 
 def _locked(subscription: Subscription) -> Subscription:
-    return (
-        Subscription.objects.select_for_update(of=("self",))
-        .select_related("customer", "partner_of_record")
-        .get(pk=subscription.pk)
+    return lock_then_read(
+        Subscription.objects.select_related("customer", "partner_of_record"), pk=subscription.pk
     )
 
 
@@ -46,12 +45,20 @@ def _change(
 
 
 def change_seats(
-    *, by: User, subscription: Subscription, quantity: int, today=None
+    *, by: User, subscription: Subscription, quantity: int, today=None, seen: int | None = None
 ) -> Subscription:
+    """`seen`: the number of seats the user saw when confirming; if a colleague changed it
+    meanwhile, the change is refused rather than applied to a number nobody confirmed."""
     today = today or timezone.localdate()
 
     def check(actor, locked):
         allowed = access.can_change_seats(actor, locked)
+        if allowed and seen is not None and seen != locked.quantity:
+            raise RuleViolation(
+                f"The seats were changed meanwhile: it has {locked.quantity} now. Review the "
+                "change again.",
+                field="quantity",
+            )
         if allowed and quantity < 1:
             raise RuleViolation(
                 "A subscription keeps at least one seat; cancel it instead.", "quantity"

@@ -7,7 +7,7 @@ from django.views.generic import FormView, TemplateView
 
 from multichannel import access
 from multichannel.filtersets import SubscriptionFilterSet
-from multichannel.forms.customers import ConfirmForm, SeatsForm
+from multichannel.forms.customers import AutoRenewForm, ConfirmForm, SeatsForm
 from multichannel.next_steps import action_for, next_step
 from multichannel.roles import Perm
 from multichannel.services import subscriptions as subscription_services
@@ -224,22 +224,29 @@ class SeatsView(SubscriptionActionView):
             subscription=self.subscription,
             quantity=form.cleaned_data["quantity"],
             today=self.today,
+            seen=form.cleaned_data["seen"],
         )
 
 
 class AutoRenewView(SubscriptionActionView):
     action = "auto_renew"
-    done = "Auto-renew of {s.offer_name} has been changed."
+    form_class = AutoRenewForm
+
+    def get_initial(self):
+        return {"turn": "off" if self.subscription.auto_renew else "on"}
+
+    @property
+    def done(self):
+        return f"Auto-renew of {{s.offer_name}} is {self.turned}."
 
     @property
     def verb(self):
         return "Turn off auto-renew of" if self.subscription.auto_renew else "Turn on auto-renew of"
 
     def perform(self, form):
+        self.turned = form.cleaned_data["turn"]
         subscription_services.set_auto_renew(
-            by=self.request.user,
-            subscription=self.subscription,
-            on=not self.subscription.auto_renew,
+            by=self.request.user, subscription=self.subscription, on=self.turned == "on"
         )
 
 

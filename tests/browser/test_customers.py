@@ -105,6 +105,6 @@ def test_cancelling_a_new_commerce_subscription_inside_and_outside_seven_days(
         expect(page.get_by_text("can be cancelled only within 7 days")).to_be_visible()
         page.get_by_role("link", name="Turn auto-renew off").click()
         page.get_by_role("button", name="Turn off auto-renew of Microsoft 365 E3").click()
-        expect(page.get_by_text("Auto-renew of Microsoft 365 E3 has been changed.")).to_be_visible()
+        expect(page.get_by_text("Auto-renew of Microsoft 365 E3 is off.")).to_be_visible()
         fresh = Subscription.objects.get(pk=held.pk)
         assert (fresh.status, fresh.auto_renew) == (SubscriptionStatus.ACTIVE, False)
