@@ -523,6 +523,28 @@ def test_more_rows_adds_empty_rows_and_keeps_what_was_typed(as_sales_agent, sale
     assert snapshot() == before
 
 
+def test_a_step_sent_twice_is_recorded_once(sales_agent, azure_ea):
+    onboarding = onboarding_services.start_onboarding(by=sales_agent, source=azure_ea)
+    for _ in range(2):  # a double submit of step 1
+        onboarding_services.confirm_source(
+            by=sales_agent, onboarding=onboarding, services=["Web app: contoso-shop"]
+        )
+    onboarding_services.create_new_subscription(
+        by=sales_agent, onboarding=onboarding, friendly_name="Northwind production"
+    )
+    for _ in range(2):  # and of step 3
+        onboarding_services.record_services(
+            by=sales_agent, onboarding=onboarding, services=[("Web app: contoso-shop", CANCEL)]
+        )
+    assert entries(Action.ONBOARDING_SOURCE_CONFIRMED) == 1
+    assert entries(Action.ONBOARDING_SERVICES_RECORDED) == 1
+
+    onboarding_services.record_services(  # a real change is recorded
+        by=sales_agent, onboarding=onboarding, services=[("Web app: contoso-shop", KEEP)]
+    )
+    assert entries(Action.ONBOARDING_SERVICES_RECORDED) == 2
+
+
 def test_rows_added_with_more_rows_can_stay_empty(as_sales_agent, sales_agent, azure_ea):
     onboarding = at_services_step(sales_agent, azure_ea)
     data = services_form(("Web app: contoso-shop", CANCEL), more=True)

@@ -28,6 +28,7 @@ from multichannel.models import (
 from multichannel.roles import Perm
 from multichannel.services.audit import record
 from multichannel.services.errors import RuleViolation
+from multichannel.services.locking import lock_then_read
 from multichannel.services.relationships import lock_active_relationship
 
 AZURE_PLAN = ("Azure plan", "DZH318Z0BPS6")
@@ -46,14 +47,14 @@ def _locked(actor: User, onboarding: AzureOnboarding) -> AzureOnboarding:
     be live: if it was cancelled meanwhile (say, by another partner's onboarding), what was done
     here is kept and the walk-through can still be finished (rule 11). The steps that need it
     live check it themselves."""
-    # Lock first, read after: a row joined in the locking query would be read as it was before
-    # the lock was granted (someone may have created the new subscription meanwhile).
-    AzureOnboarding.objects.select_for_update().filter(
-        pk=onboarding.pk, partner_id=actor.partner_id
-    ).values_list("pk").get()
-    locked = AzureOnboarding.objects.select_related(
-        "customer", "source", "source__customer", "new_subscription"
-    ).get(pk=onboarding.pk)
+    # Someone may have created the new subscription while we waited for the lock.
+    locked = lock_then_read(
+        AzureOnboarding.objects.select_related(
+            "customer", "source", "source__customer", "new_subscription"
+        ),
+        pk=onboarding.pk,
+        partner_id=actor.partner_id,
+    )
     if locked.is_finished:
         raise RuleViolation("This onboarding is finished; it can no longer change.")
     if not access.manages_customer(actor, locked.customer):
@@ -83,7 +84,7 @@ def start_onboarding(*, by: User, source: Subscription) -> AzureOnboarding:
     with transaction.atomic():
         actor = _fresh_actor(by)
         locked_source = (
-            Subscription.objects.select_for_update(of=("self",))
+            Subscription.objects.select_for_update(no_key=True, of=("self",))
             .select_related("customer")
             .get(pk=source.pk)
         )
@@ -166,19 +167,18 @@ def confirm_source(
         if locked.reached > OnboardingStep.SOURCE:
             names = []  # past step 1 the list is kept in step 3, where each service is decided
         known = {name.lower() for name in locked.services.values_list("name", flat=True)}
-        AzureService.objects.bulk_create(
-            AzureService(onboarding=locked, name=name)
-            for name in names
-            if name.lower() not in known
-        )
+        added = [name for name in names if name.lower() not in known]
+        AzureService.objects.bulk_create(AzureService(onboarding=locked, name=n) for n in added)
+        first = locked.reached <= OnboardingStep.SOURCE
         _touch(locked, actor, OnboardingStep.NEW_SUBSCRIPTION)
-        record(
-            Action.ONBOARDING_SOURCE_CONFIRMED,
-            actor=actor,
-            target=locked,
-            customer=locked.customer,
-            new={"source": locked.source.offer_name, "services": names},
-        )
+        if first or added:  # the same step sent again (a double submit) records nothing new
+            record(
+                Action.ONBOARDING_SOURCE_CONFIRMED,
+                actor=actor,
+                target=locked,
+                customer=locked.customer,
+                new={"source": locked.source.offer_name, "services": names},
+            )
     return locked
 
 
@@ -264,6 +264,9 @@ def record_services(
             wanted[clean] = disposition
         if not wanted:
             raise RuleViolation("List at least one service that runs there.", field="services")
+        unchanged = locked.reached >= OnboardingStep.REVIEW and wanted == dict(
+            locked.services.values_list("name", "disposition")
+        )
         locked.services.exclude(name__in=list(wanted)).delete()
         current = {s.name: s for s in locked.services.all()}
         for name, disposition in wanted.items():
@@ -280,16 +283,17 @@ def record_services(
                 except IntegrityError as exc:
                     raise RuleViolation(f"{name} is listed twice.", field="services") from exc
         _touch(locked, actor, OnboardingStep.REVIEW)
-        record(
-            Action.ONBOARDING_SERVICES_RECORDED,
-            actor=actor,
-            target=locked,
-            customer=locked.customer,
-            new={
-                "move": [n for n, d in wanted.items() if d == ServiceDisposition.CANCEL],
-                "keep": [n for n, d in wanted.items() if d == ServiceDisposition.KEEP],
-            },
-        )
+        if not unchanged:  # the same list sent again (a double submit) records nothing new
+            record(
+                Action.ONBOARDING_SERVICES_RECORDED,
+                actor=actor,
+                target=locked,
+                customer=locked.customer,
+                new={
+                    "move": [n for n, d in wanted.items() if d == ServiceDisposition.CANCEL],
+                    "keep": [n for n, d in wanted.items() if d == ServiceDisposition.KEEP],
+                },
+            )
     return locked
 
 
@@ -299,7 +303,7 @@ def finish(*, by: User, onboarding: AzureOnboarding, cancel_source: bool) -> Azu
     with transaction.atomic():
         actor = _fresh_actor(by)
         access.require(actor, Perm.ONBOARD_AZURE)
-        current = AzureOnboarding.objects.select_for_update(of=("self",)).get(
+        current = AzureOnboarding.objects.select_for_update(no_key=True, of=("self",)).get(
             pk=onboarding.pk, partner_id=actor.partner_id
         )
         if current.is_finished:
@@ -315,7 +319,9 @@ def finish(*, by: User, onboarding: AzureOnboarding, cancel_source: bool) -> Azu
                 + " stay on it.",
                 field="cancel_source",
             )
-        source = Subscription.objects.select_for_update(of=("self",)).get(pk=locked.source_id)
+        source = Subscription.objects.select_for_update(no_key=True, of=("self",)).get(
+            pk=locked.source_id
+        )
         if cancel_source and not source.is_live:
             raise RuleViolation(
                 f"The old subscription is already {source.get_status_display().lower()}, so it "
