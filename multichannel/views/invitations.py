@@ -5,6 +5,8 @@ The link's token never stays in the address bar: the landing view moves it into 
 holds nothing secret. That page's form carries a CSRF token like every other form; the portal's
 `same-origin` referrer policy lets the browser name its origin when it posts the answer."""
 
+from functools import wraps
+
 from django import forms
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
@@ -13,9 +15,20 @@ from django.views.decorators.cache import never_cache
 
 from multichannel.services import relationships as relationship_services
 from multichannel.services.errors import RuleViolation
-from multichannel.views.relationships import no_referrer
 
 TOKEN = "portal_invitation_token"  # noqa: S105 (a session key, not a secret)
+
+
+def no_referrer(view):
+    """The landing page's own address holds the token: nothing it leads to may learn it."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return wrapped
 
 
 class AnswerForm(forms.Form):

@@ -1,7 +1,6 @@
 """Reseller relationship requests: the three-step walk-through, the list, one request, removal."""
 
 import uuid
-from functools import wraps
 
 from django.contrib import messages
 from django.http import Http404
@@ -21,7 +20,7 @@ from multichannel.forms.relationships import (
     RequestEmailForm,
     RequestRolesForm,
 )
-from multichannel.models import Cloud
+from multichannel.models import Cloud, Relationship, RelationshipStatus
 from multichannel.roles import Perm
 from multichannel.services import relationships as relationship_services
 from multichannel.services.errors import RuleViolation
@@ -36,18 +35,6 @@ STEPS = [
     ("relationships:new-roles", "Delegated admin roles"),
     ("relationships:new-review", "Review and email"),
 ]
-
-
-def no_referrer(view):
-    """Pages that show or receive an invitation link never tell another site where they were."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
-        return response
-
-    return wrapped
 
 
 # --- The walk-through ------------------------------------------------------------------------
@@ -214,7 +201,10 @@ class RequestReviewStep(DraftRequiredMixin, RequestStepMixin, FormView):
 # --- The list and one request ----------------------------------------------------------------
 
 
-@method_decorator([no_referrer, never_cache], name="dispatch")
+# The pages that show invitation links are never cached. Like every page they send the portal's
+# `same-origin` referrer policy: their addresses hold no secret, other sites never learn them,
+# and the browser names the origin of their forms (Send, Resend), as the CSRF check needs.
+@method_decorator(never_cache, name="dispatch")
 class RequestListView(PortalMixin, FilteredListView):
     permission = Perm.VIEW_REQUESTS
     section = "relationships"
@@ -255,7 +245,7 @@ class RequestListView(PortalMixin, FilteredListView):
         return context
 
 
-@method_decorator([no_referrer, never_cache], name="dispatch")
+@method_decorator(never_cache, name="dispatch")
 class RequestDetailView(PortalMixin, TemplateView):
     permission = Perm.VIEW_REQUESTS
     section = "relationships"
@@ -368,6 +358,26 @@ class RemoveRelationshipView(CustomerMixin, FormView):
             ),
         )
         return context
+
+    def post(self, request, *args, **kwargs):
+        try:
+            self.customer  # noqa: B018 — removing it takes the customer out of our sight
+        except Http404:
+            removed = (
+                Relationship.objects.filter(
+                    partner_id=request.user.partner_id,
+                    customer__uuid=kwargs["uuid"],
+                    status=RelationshipStatus.REMOVED,
+                )
+                .select_related("customer")
+                .first()
+            )
+            if removed is None:
+                raise
+            # A second click, or a colleague who removed it first.
+            messages.info(request, f"The reseller relationship with {removed.customer} is removed.")
+            return redirect("customers:list")
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
         try:

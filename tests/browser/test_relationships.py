@@ -106,3 +106,23 @@ def test_the_customer_declines_only_after_saying_so_twice(new_page, sales_agent)
     expect(customer.get_by_text("You declined the request")).to_be_visible()
     invitation.refresh_from_db()
     assert invitation.status == RequestStatus.DECLINED
+
+
+def test_the_agent_emails_the_invitation_from_the_request_page_and_the_list(new_page, sales_agent):
+    invitation = make_request(sales_agent, company="Fabrikam", domain="fabrikam.onmicrosoft.com")
+
+    agent = new_page()
+    sign_in(agent, sales_agent.email, PASSWORD)
+    agent.goto(reverse("relationships:detail", args=[invitation.uuid]))
+    agent.get_by_role("button", name="Send the email to admin@fabrikam.onmicrosoft.com").click()
+    expect(
+        agent.get_by_text("The invitation was emailed to admin@fabrikam.onmicrosoft.com.")
+    ).to_be_visible()
+
+    agent.goto(reverse("relationships:list"))
+    agent.get_by_role("button", name="Resend to admin@fabrikam.onmicrosoft.com").click()
+    expect(
+        agent.get_by_text("The invitation was emailed to admin@fabrikam.onmicrosoft.com.")
+    ).to_be_visible()
+    invitation.refresh_from_db()
+    assert invitation.send_count == 2
