@@ -258,6 +258,8 @@ class OnboardingStepView(PortalMixin, FormView):
                 form.non_form_errors().append(violation.message)  # a formset
             return self.form_invalid(form)
         messages.success(self.request, self.success_message(onboarding))
+        if "stop" in self.request.POST:  # saved; resumed later from the list
+            return redirect("onboardings:list")
         return redirect(step_url(onboarding, min(self.step + 1, OnboardingStep.REVIEW)))
 
     def success_message(self, onboarding) -> str:

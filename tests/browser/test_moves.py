@@ -45,9 +45,8 @@ def test_azure_onboarding_left_half_way_and_finished_by_a_colleague(
     storage = page.get_by_role("group", name="Service 3")
     expect(storage.get_by_label("Service or resource")).to_have_value("Storage account: backups")
     storage.get_by_label("Stays: keep it on the old subscription").check()
-    page.get_by_role("button", name="Save and continue").click()
-    expect(page.locator('[aria-current="step"]')).to_contain_text("Review and finish")
-    page.get_by_role("link", name="Stop here (it is saved)").click()
+    page.get_by_role("button", name="Save and stop here").click()  # what was chosen is kept
+    expect(page.get_by_text("The services and what happens to each are recorded.")).to_be_visible()
     expect(page.get_by_text("Step 4 of 4")).to_be_visible()
 
     other = new_page()
