@@ -67,3 +67,20 @@ def test_file_assign_note_and_close(new_page, sales_agent, global_admin, partner
     support = SupportRequest.objects.get()
     assert support.status == SupportStatus.CLOSED
     assert support.first_response_at is not None
+
+
+def test_enter_in_a_field_files_the_request(new_page, sales_agent, global_admin):
+    customer = add_customer(global_admin, "Northwind Traders")
+
+    agent = new_page()
+    sign_in(agent, sales_agent.email, PASSWORD)
+    agent.goto("/support/new/")
+    agent.get_by_label("Customer").select_option(str(customer.uuid))
+    agent.get_by_label("Topic").select_option(label="Technical")
+    agent.get_by_label("C — minimal (first response within 8 hours)").check()
+    agent.get_by_label("Description").fill("Invoices show the wrong VAT number.")
+    agent.get_by_label("Title").fill("Wrong VAT number")
+    agent.get_by_label("Title").press("Enter")
+
+    expect(agent.get_by_text("was filed; a first response is due by")).to_be_visible()
+    assert SupportRequest.objects.get().title == "Wrong VAT number"
