@@ -556,6 +556,22 @@ def test_we_cannot_ask_ourselves(sales_agent, northwind, partner, production):
     assert snapshot() == before
 
 
+def test_show_what_would_move_needs_only_the_customer_and_the_partner(
+    as_sales_agent, northwind, other_partner, production, development
+):
+    data = {**form_data(northwind, other_partner), "review": "1", "notify_email": ""}
+
+    response = as_sales_agent.post(reverse("transfers:new"), data)
+
+    assert response.status_code == 200
+    assert [s.pk for s in response.context["eligible"]] == [development.pk, production.pk]
+    assert response.context["form"].errors == {}  # the email is asked for when sending
+    data.pop("review")
+    sent = as_sales_agent.post(reverse("transfers:new"), data)
+    assert sent.context["form"].errors["notify_email"] == ["This field is required."]
+    assert TransferRequest.objects.count() == 0
+
+
 def test_a_subscription_already_in_a_pending_transfer_is_not_asked_for_again(
     as_sales_agent, sales_agent, global_admin, transfer, northwind, other_partner
 ):

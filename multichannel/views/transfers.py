@@ -110,6 +110,13 @@ class TransferCreateView(PortalMixin, FormView):
             context["chosen_customer"], context["chosen_source"] = customer, source
         return context
 
+    def form_invalid(self, form):
+        # A preview needs only the customer and the partner: nothing to say about the rest yet.
+        if "review" in self.request.POST and not form.errors.keys() & PREVIEW_NEEDS:
+            form.errors.clear()
+            return self.render_to_response(self.get_context_data(form=form, reviewing=True))
+        return super().form_invalid(form)
+
     def form_valid(self, form):
         if "review" in self.request.POST:  # show what would move before asking
             return self.render_to_response(self.get_context_data(form=form, reviewing=True))
@@ -130,6 +137,9 @@ class TransferCreateView(PortalMixin, FormView):
             f"until {transfer.expires_at:%Y-%m-%d}.",
         )
         return redirect("transfers:detail", uuid=transfer.uuid)
+
+
+PREVIEW_NEEDS = {"customer", "source_partner"}
 
 
 def _is_uuid(value: str) -> bool:
