@@ -636,6 +636,18 @@ def test_a_later_step_without_the_first_sends_the_user_back_to_it(as_sales_agent
     assert not RelationshipRequest.objects.exists()
 
 
+def test_roles_ticked_without_asking_for_them_are_pointed_out_not_dropped(as_sales_agent):
+    step_one(as_sales_agent)
+
+    response = step_two(as_sales_agent, roles=ROLES[:1], include=False)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["include"] == [
+        "Tick this to ask for the roles you chose, or clear their boxes."
+    ]
+    assert response.context["form"]["roles"].value() == ROLES[:1]
+
+
 def test_the_review_step_needs_the_roles_step_too(as_sales_agent):
     step_one(as_sales_agent)
     assert as_sales_agent.get(NEW_REVIEW)["Location"] == NEW + "?keep=1"

@@ -66,6 +66,10 @@ class RequestRolesForm(forms.Form):
                 self.add_error("roles", "Choose at least one role.")
             if not cleaned.get("days") and "days" not in self.errors:
                 self.add_error("days", "Say for how many days (1 to 730).")
+        elif cleaned.get("roles"):  # roles chosen, but not asked for: say so, drop nothing
+            self.add_error(
+                "include", "Tick this to ask for the roles you chose, or clear their boxes."
+            )
         else:
             cleaned["roles"], cleaned["days"] = [], None
         return cleaned
