@@ -402,7 +402,11 @@ def test_a_usage_based_subscription_drops_the_fields_that_do_not_apply(
         ({"term_end": "2026-03-31"}, "term_end", "The term must end after it starts."),
         ({"external_id": "not-a-guid"}, "external_id", "Enter a valid UUID."),
         ({"channel": Channel.CSP}, "partner_of_record", "Choose the CSP partner that holds it."),
-        ({"term_start": ""}, "term_start", "License-based subscriptions need their term start."),
+        (
+            {"term_start": ""},
+            "term_start",
+            "License-based subscriptions need the date their term started.",
+        ),
     ],
 )
 def test_bad_subscription_input_is_explained_beside_the_field(

@@ -339,9 +339,13 @@ class Subscription(models.Model):
         if self.billing_type == BillingType.LICENSE:
             if not self.quantity:
                 errors["quantity"] = "License-based subscriptions have seats: enter how many."
-            for field, label in (("term", "term"), ("term_start", "start"), ("term_end", "end")):
+            for field, what in (
+                ("term", "their term (monthly, annual or triennial)"),
+                ("term_start", "the date their term started"),
+                ("term_end", "the date their term ends"),
+            ):
                 if not getattr(self, field):
-                    errors[field] = f"License-based subscriptions need their term {label}."
+                    errors[field] = f"License-based subscriptions need {what}."
         elif self.billing_type == BillingType.USAGE and self.quantity is not None:
             errors["quantity"] = "Usage-based (Azure) subscriptions have no seats."
         if self.term_start and self.term_end and self.term_end <= self.term_start:
