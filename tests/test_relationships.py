@@ -351,6 +351,18 @@ def test_the_answer_form_is_protected_against_cross_site_posts(invitation):
     assert Relationship.objects.filter(partner=invitation.partner).exists()
 
 
+def test_the_customer_sees_every_problem_with_the_answer_at_once(invitation):
+    response = answer(Client(), invitation, email="lee@gmail.com", agree=False)
+
+    errors = response.context["form"].errors
+    assert response.status_code == 400
+    assert errors["email"] == [
+        "Use your email address in litware.onmicrosoft.com: accepting is for an admin of that "
+        "tenant."
+    ]
+    assert errors["agree"] == ["Accepting needs the customer agreement accepted."]
+
+
 # --- Answers that are refused and change nothing ---------------------------------------------
 
 
@@ -636,6 +648,19 @@ def test_a_later_step_without_the_first_sends_the_user_back_to_it(as_sales_agent
     assert not RelationshipRequest.objects.exists()
 
 
+def test_the_invitation_goes_to_an_address_in_the_tenant_that_can_accept_it(as_sales_agent):
+    response = step_one(as_sales_agent, contact_email="it@litware.example")
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["contact_email"] == [
+        "Send it to an address in litware.onmicrosoft.com: the customer's admin accepts with an "
+        "email in the tenant's domain."
+    ]
+    assert (
+        step_one(as_sales_agent, contact_email="it@eu.litware.onmicrosoft.com").status_code == 302
+    )
+
+
 def test_roles_ticked_without_asking_for_them_are_pointed_out_not_dropped(as_sales_agent):
     step_one(as_sales_agent)
 
@@ -681,7 +706,7 @@ def as_gov_admin(gov_partner):
 
 
 def test_us_government_partners_always_ask_for_delegated_admin_roles(as_gov_admin):
-    step_one(as_gov_admin, domain="agency.onmicrosoft.us", contact_email="it@agency.example")
+    step_one(as_gov_admin, domain="agency.onmicrosoft.us", contact_email="it@agency.onmicrosoft.us")
     response = as_gov_admin.get(NEW_ROLES)
     field = response.context["form"].fields["include"]
     assert field.disabled and field.initial is True
@@ -710,7 +735,9 @@ def test_a_tenant_in_another_cloud_is_refused_on_the_first_step(as_sales_agent, 
     CustomerFactory(primary_domain="agency.onmicrosoft.us", cloud=Cloud.US_GOVERNMENT)
     before = snapshot()
 
-    response = step_one(as_sales_agent, domain="agency.onmicrosoft.us")
+    response = step_one(
+        as_sales_agent, domain="agency.onmicrosoft.us", contact_email="it@agency.onmicrosoft.us"
+    )
 
     assert response.status_code == 200
     (error,) = response.context["form"].errors["domain"]

@@ -2,6 +2,7 @@ from django import forms
 from django.core.validators import DomainNameValidator
 
 from multichannel.models.requests import DELEGATED_ADMIN_ROLES
+from multichannel.services.relationships import in_tenant
 
 
 class RequestCustomerForm(forms.Form):
@@ -27,6 +28,17 @@ class RequestCustomerForm(forms.Form):
             domain
         )
         return domain
+
+    def clean(self):
+        cleaned = super().clean()
+        domain, email = cleaned.get("domain"), cleaned.get("contact_email")
+        if domain and email and not in_tenant(email, domain):
+            self.add_error(
+                "contact_email",
+                f"Send it to an address in {domain}: the customer's admin accepts with an "
+                "email in the tenant's domain.",
+            )
+        return cleaned
 
 
 class RequestRolesForm(forms.Form):

@@ -300,12 +300,19 @@ class Answer:
     email: str
 
 
-def _check_answer(invitation: RelationshipRequest, answer: Answer) -> Answer:
+def in_tenant(email: str, domain: str) -> bool:
+    """Rule 6: the address is in the customer tenant's domain (or one of its subdomains)."""
+    email = email.strip().lower()
+    return email.endswith("@" + domain) or email.endswith("." + domain)
+
+
+def check_answer(invitation: RelationshipRequest, answer: Answer) -> Answer:
+    """The answer as it is recorded, or a RuleViolation beside its field."""
     name, email = answer.name.strip(), answer.email.strip().lower()
     if not name:
         raise RuleViolation("Enter your name.", field="name")
     domain = invitation.customer.primary_domain
-    if not (email.endswith("@" + domain) or email.endswith("." + domain)):
+    if not in_tenant(email, domain):
         raise RuleViolation(
             f"Use your email address in {domain}: accepting is for an admin of that tenant.",
             field="email",
@@ -323,7 +330,7 @@ def _locked_open(token: str, answer: Answer) -> tuple[RelationshipRequest, Answe
         .get(pk=invitation.pk)
     )
     _ensure_open(locked)
-    return locked, _check_answer(locked, answer)
+    return locked, check_answer(locked, answer)
 
 
 def accept_invitation(*, token: str, answer: Answer) -> RelationshipRequest:

@@ -86,8 +86,20 @@ class InvitationView(View):
             return self._problem(request, problem)
         form = AnswerForm(request.POST)
         accepting = request.POST.get("answer") == "accept"
-        if form.is_valid() and accepting and not form.cleaned_data["agree"]:
-            form.add_error("agree", "Accepting needs the customer agreement accepted.")
+        if form.is_valid():  # every problem at once, not one per attempt
+            agreed = form.cleaned_data["agree"]
+            typed = relationship_services.Answer(
+                form.cleaned_data["name"], form.cleaned_data["email"]
+            )
+            try:
+                relationship_services.check_answer(invitation, typed)
+            except RuleViolation as violation:
+                form.add_error(
+                    violation.field if violation.field in form.fields else None,
+                    violation.message,
+                )
+            if accepting and not agreed:
+                form.add_error("agree", "Accepting needs the customer agreement accepted.")
         if not form.is_valid():
             return self._page(request, invitation, form, status=400)
         if not accepting and request.POST.get("confirm_decline") != "yes":
