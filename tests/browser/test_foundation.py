@@ -148,3 +148,29 @@ def test_the_keyboard_reaches_the_content_with_a_visible_focus(page, global_admi
     assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_on_a_phone_the_list_comes_first_and_the_filters_open_on_demand(new_page, global_admin):
+    phone = new_page(width=375, height=740, is_mobile=True, has_touch=True)
+    sign_in(phone, global_admin.email, PASSWORD)
+    phone.goto("/activity/")
+    search = phone.get_by_role("search", name="Filter the activity log").get_by_label("Search")
+    expect(search).to_be_hidden()
+    expect(phone.get_by_role("table")).to_be_in_viewport()
+
+    phone.get_by_role("button", name="Search and filter").click()
+    search.fill("signed")
+    phone.get_by_role("button", name="Apply").click()
+    expect(search).to_be_visible()  # open while a filter is on
+    expect(search).to_have_value("signed")
+
+
+def test_a_long_filter_bar_keeps_its_fields_readable(page, global_admin):
+    sign_in(page, global_admin.email, PASSWORD)
+    page.goto("/subscriptions/")
+    widths = page.eval_on_selector_all(
+        "#list-filters select, #list-filters input:not([type=hidden])",
+        "fields => fields.map(f => f.getBoundingClientRect().width)",
+    )
+    assert len(widths) > 4
+    assert min(widths) >= 180
