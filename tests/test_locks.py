@@ -219,7 +219,7 @@ def test_the_customer_accepts_an_invitation_while_the_relationship_is_removed(
         delegated_admin_days=30,
         email_text="Hello",
     )
-    slowly(monkeypatch, relationship_services, "_check_answer", 0.6)  # holds the invitation
+    slowly(monkeypatch, relationship_services, "check_answer", 0.6)  # holds the invitation
     answer = relationship_services.Answer("Nancy Davolio", "nancy@northwind.onmicrosoft.com")
 
     outcomes = race(

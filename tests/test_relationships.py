@@ -474,14 +474,14 @@ def test_two_accepts_at_the_same_moment_start_one_relationship(monkeypatch):
     agent = make_user(partner, Role.SALES_AGENT)
     CustomerFactory(primary_domain=DOMAIN)
     token = make_request(agent).token()
-    original = relationship_services._check_answer
+    original = relationship_services.check_answer
 
     def slow_check(*args, **kwargs):
         checked = original(*args, **kwargs)
         time.sleep(0.3)  # a busy server: the window between checking and writing
         return checked
 
-    monkeypatch.setattr(relationship_services, "_check_answer", slow_check)
+    monkeypatch.setattr(relationship_services, "check_answer", slow_check)
     barrier = threading.Barrier(2)
     outcomes = []
 
