@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -451,7 +452,7 @@ def test_numbers_follow_each_other_per_partner_and_each_partner_counts_on_its_ow
 ):
     ours = [file_one(sales_agent, customer), file_one(colleague, customer)]
     theirs = file_one(other_partner_admin, make_managed_customer(other_partner))
-    ours.append(file_one(sales_agent, customer))
+    ours.append(file_one(sales_agent, customer, title="Invoice is wrong"))
 
     assert [s.number for s in ours] == [1001, 1002, 1003]
     assert theirs.number == 1001
@@ -1303,3 +1304,29 @@ def test_an_assignee_who_lets_the_request_go_goes_back_to_the_list(
     filed.refresh_from_db()
     assert filed.assigned_to is None
     assert "No longer assigned." in text(as_colleague.get(response["Location"]))
+
+
+def test_a_request_sent_twice_is_filed_once(
+    as_sales_agent, customer, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = as_sales_agent.post(reverse("support:new"), request_form(customer))
+        again = as_sales_agent.post(reverse("support:new"), request_form(customer))  # resent
+
+    assert first["Location"] == again["Location"] == detail_url(SupportRequest.objects.get())
+    assert audit_count(Action.SUPPORT_FILED) == 1
+    other = as_sales_agent.post(reverse("support:new"), request_form(customer, title="Another"))
+    assert other.status_code == 302
+    assert SupportRequest.objects.count() == 2
+
+
+def test_a_note_sent_twice_is_added_once_and_told_once(
+    filed, as_global_admin, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        add_note(as_global_admin, filed, "Resetting MFA for all users now.")
+        add_note(as_global_admin, filed, "Resetting MFA for all users now.")  # resent
+
+    assert filed.notes.count() == 1
+    assert audit_count(Action.SUPPORT_NOTE_ADDED) == 1
+    assert len(mail.outbox) == 1

@@ -2,6 +2,7 @@
 audited; the filer and the assignee hear of notes and status changes by email (after commit)."""
 
 import os
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
@@ -126,6 +127,10 @@ def _attach(support: SupportRequest, uploads, actor: User, note=None) -> list[st
     return names
 
 
+# The same request or note from the same person within this time is the same form sent twice.
+RESENT_WITHIN = timedelta(minutes=1)
+
+
 def file_request(
     *,
     by: User,
@@ -154,6 +159,16 @@ def file_request(
                 "That subscription belongs to another customer.", field="subscription"
             )
         partner = Partner.objects.select_for_update(no_key=True).get(pk=actor.partner_id)
+        same = SupportRequest.objects.filter(
+            partner=partner,
+            created_by=actor,
+            customer=customer,
+            title=title.strip(),
+            description=description.strip(),
+            created_at__gte=timezone.now() - RESENT_WITHIN,
+        ).first()
+        if same is not None:  # the same form sent again (a double click): it is filed once
+            return same
         number = (
             SupportRequest.objects.filter(partner=partner).aggregate(n=Max("number"))["n"] or 1000
         ) + 1
@@ -217,6 +232,11 @@ def add_note(*, by: User, support: SupportRequest, body: str, attachments=()) ->
         locked = _locked(actor, support)
         access.can_follow_support(actor, locked).enforce()
         now = timezone.now()
+        same = SupportNote.objects.filter(
+            request=locked, author=actor, body=body, created_at__gte=now - RESENT_WITHIN
+        ).first()
+        if same is not None and body and not attachments:  # sent again: added once
+            return same
         note = SupportNote.objects.create(request=locked, author=actor, body=body, created_at=now)
         names = _attach(locked, attachments, actor, note=note)
         locked.updated_at = now
