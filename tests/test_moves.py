@@ -1138,6 +1138,27 @@ def test_the_move_page_warns_when_the_relationship_is_no_longer_active(
     assert "No active reseller relationship: request one before the term end." in page
 
 
+def test_saving_the_checklist_does_not_undo_a_colleagues_change_made_meanwhile(
+    as_sales_agent, colleague, move
+):
+    shown = as_sales_agent.get(url("moves:detail", move)).context["form"].initial
+    move_services.update_checklist(  # a colleague, meanwhile
+        by=colleague, move=move, notes="Nancy turned off auto-renew.", auto_renew_off=True
+    )
+    data = {"same_offer_and_seats": "on", "notes": "Seats ready.", "seen": shown["seen"]}
+
+    refused = as_sales_agent.post(url("moves:detail", move), data)
+
+    assert refused.context["form"].non_field_errors() == [
+        "Someone changed this checklist while you were editing. Open the page again to see the "
+        "changes, then make yours."
+    ]
+    assert refused.context["form"]["notes"].value() == "Seats ready."  # kept, to copy
+    move.refresh_from_db()
+    assert (move.auto_renew_off, move.same_offer_and_seats) == (True, False)
+    assert move.notes == "Nancy turned off auto-renew."
+
+
 def test_saving_the_checklist_is_recorded_once_and_saving_it_unchanged_writes_nothing(
     as_sales_agent, move
 ):

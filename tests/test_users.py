@@ -154,6 +154,37 @@ def test_the_edit_form_starts_from_the_users_current_details(as_global_admin, sa
     assert form["roles"].value() == ["sales_agent"]
 
 
+def test_saving_an_edit_page_does_not_undo_a_colleagues_change_made_meanwhile(
+    as_user_admin, global_admin, sales_agent
+):
+    url = reverse("users:edit", args=[sales_agent.uuid])
+    shown = as_user_admin.get(url).context["form"].initial
+    user_services.update_user(  # a colleague, meanwhile: Dana also manages users now
+        by=global_admin,
+        user=sales_agent,
+        full_name=sales_agent.full_name,
+        email=sales_agent.email,
+        roles={Role.SALES_AGENT, Role.USER_MANAGEMENT_ADMIN},
+    )
+
+    response = as_user_admin.post(url, {**shown, "full_name": "Dana Diaz-Ortiz"})
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        "Someone changed Dana Diaz while you were editing. Open the page again to see the "
+        "changes, then make yours."
+    ]
+    assert response.context["form"]["full_name"].value() == "Dana Diaz-Ortiz"  # kept
+    fresh = User.objects.get(pk=sales_agent.pk)
+    assert fresh.full_name == "Dana Diaz"
+    assert fresh.roles == {Role.SALES_AGENT, Role.USER_MANAGEMENT_ADMIN}
+
+    again = as_user_admin.get(url).context["form"].initial
+    saved = as_user_admin.post(url, {**again, "full_name": "Dana Diaz-Ortiz"})
+    assert saved.status_code == 302
+    assert User.objects.get(pk=sales_agent.pk).full_name == "Dana Diaz-Ortiz"
+
+
 def test_a_user_management_admin_edits_roles_of_a_sales_agent(as_user_admin, sales_agent):
     response = as_user_admin.post(
         reverse("users:edit", args=[sales_agent.uuid]),

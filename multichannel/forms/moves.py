@@ -97,3 +97,4 @@ class ChecklistForm(forms.Form):
         required=False, label="Bought under us within 30 days of the term end"
     )
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    seen = forms.CharField(required=False, widget=forms.HiddenInput)  # see checklist_version

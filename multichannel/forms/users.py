@@ -3,7 +3,7 @@ from django import forms
 from multichannel import access
 from multichannel.models import User
 from multichannel.roles import ROLE_DESCRIPTIONS, Role
-from multichannel.services.users import EMAIL_TAKEN, AccessDelivery
+from multichannel.services.users import EMAIL_TAKEN, AccessDelivery, edit_version
 
 
 class UserForm(forms.Form):
@@ -23,6 +23,7 @@ class UserForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Give the user at least one role."},
     )
+    seen = forms.CharField(required=False, widget=forms.HiddenInput)  # see edit_version
     delivery = forms.TypedChoiceField(
         label="First sign-in",
         coerce=AccessDelivery,
@@ -38,6 +39,7 @@ class UserForm(forms.Form):
                 "full_name": target.full_name,
                 "email": target.email,
                 "roles": [role.value for role in Role if role in target.roles],
+                "seen": edit_version(target),
             }
             kwargs["initial"] = {**current, **(kwargs.get("initial") or {})}
         super().__init__(*args, **kwargs)
@@ -49,6 +51,8 @@ class UserForm(forms.Form):
             self.fields["roles"].help_text = "Only a Global admin can grant the Global admin role."
         if target is not None:
             del self.fields["delivery"]
+        else:
+            del self.fields["seen"]
 
     def clean_email(self):
         email = User.objects.normalize_email(self.cleaned_data["email"]).lower()

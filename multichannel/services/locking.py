@@ -1,4 +1,6 @@
-"""Row locks for the services."""
+"""Row locks for the services, and the versions edit pages send back."""
+
+import hashlib
 
 from django.db.models import QuerySet
 
@@ -13,3 +15,10 @@ def lock_then_read(queryset: QuerySet, **lookup):
         "pk"
     ).get()
     return queryset.get(**lookup)
+
+
+def fingerprint(*values) -> str:
+    """A short version of what an edit page showed. The page sends it back, and the service
+    refuses the save if the row no longer matches: a colleague changed it in the meantime, and
+    saving the page would silently undo that."""
+    return hashlib.sha256("\x1f".join(map(str, values)).encode()).hexdigest()[:16]

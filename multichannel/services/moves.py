@@ -12,6 +12,7 @@ from multichannel.models.moves import OPEN_MOVE_STATUSES
 from multichannel.roles import Perm
 from multichannel.services.audit import record
 from multichannel.services.errors import RuleViolation
+from multichannel.services.locking import fingerprint
 
 CHECKLIST = ("same_offer_and_seats", "auto_renew_off", "bought_under_us")
 
@@ -78,7 +79,15 @@ def _locked_open(actor: User, move: PlannedMove) -> PlannedMove:
     return locked
 
 
-def update_checklist(*, by: User, move: PlannedMove, notes: str, **items: bool) -> PlannedMove:
+def checklist_version(move: PlannedMove) -> str:
+    """What the move's page shows in its checklist form."""
+    return fingerprint(*(getattr(move, item) for item in CHECKLIST), move.notes)
+
+
+def update_checklist(
+    *, by: User, move: PlannedMove, notes: str, seen: str | None = None, **items: bool
+) -> PlannedMove:
+    """`seen` is the `checklist_version` the page was built from."""
     unknown = set(items) - set(CHECKLIST)
     if unknown:
         raise TypeError(f"unknown checklist items: {sorted(unknown)}")
@@ -86,6 +95,11 @@ def update_checklist(*, by: User, move: PlannedMove, notes: str, **items: bool) 
         actor = _fresh_actor(by)
         access.require(actor, Perm.PLAN_MOVES)
         locked = _locked_open(actor, move)
+        if seen and seen != checklist_version(locked):
+            raise RuleViolation(
+                "Someone changed this checklist while you were editing. Open the page again to "
+                "see the changes, then make yours."
+            )
         changes = {k: v for k, v in items.items() if getattr(locked, k) != v}
         if notes.strip() != locked.notes:
             changes["notes"] = notes.strip()

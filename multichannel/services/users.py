@@ -14,6 +14,7 @@ from multichannel.models import Action, Partner, RoleGroup, User
 from multichannel.roles import Perm, Role
 from multichannel.services.audit import record
 from multichannel.services.errors import RuleViolation
+from multichannel.services.locking import fingerprint
 
 
 class AccessDelivery(models.TextChoices):
@@ -120,14 +121,33 @@ def create_user(
     return AccessGiven(user, password)
 
 
-def update_user(*, by: User, user: User, full_name: str, email: str, roles: set[Role]) -> bool:
-    """Change name, email and roles in one step. Returns False when nothing changed."""
+def edit_version(user: User) -> str:
+    """What the edit page shows of the user: name, email, roles."""
+    return fingerprint(user.full_name, user.email, *sorted(role.value for role in user.roles))
+
+
+def update_user(
+    *,
+    by: User,
+    user: User,
+    full_name: str,
+    email: str,
+    roles: set[Role],
+    seen: str | None = None,
+) -> bool:
+    """Change name, email and roles in one step. Returns False when nothing changed. `seen` is
+    the `edit_version` the page was built from."""
     email = User.objects.normalize_email(email).lower()
     roles = set(roles)
     with transaction.atomic():
         partner, actor = _lock(by)
         target = _locked_target(partner, user)
         access.can_change_user(actor, target).enforce()
+        if seen and seen != edit_version(target):
+            raise RuleViolation(
+                f"Someone changed {target} while you were editing. Open the page again to see "
+                "the changes, then make yours."
+            )
         if roles != set(target.roles):
             _check_grantable(actor, roles, target.roles)
             access.can_set_roles(actor, target, roles).enforce()

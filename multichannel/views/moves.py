@@ -492,7 +492,10 @@ class MoveDetailView(MoveMixin, FormView):
         return f"Move of {self.move.subscription.offer_name} to us"
 
     def get_initial(self):
-        return {field: getattr(self.move, field) for field in (*move_services.CHECKLIST, "notes")}
+        initial = {
+            field: getattr(self.move, field) for field in (*move_services.CHECKLIST, "notes")
+        }
+        return {**initial, "seen": move_services.checklist_version(self.move)}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -516,6 +519,7 @@ class MoveDetailView(MoveMixin, FormView):
                 by=self.request.user,
                 move=self.move,
                 notes=data["notes"],
+                seen=data["seen"],
                 **{field: data[field] for field in move_services.CHECKLIST},
             )
         except RuleViolation as violation:

@@ -165,6 +165,7 @@ class UserEditView(UserObjectMixin, ServiceFormMixin, FormView):
             full_name=form.cleaned_data["full_name"],
             email=form.cleaned_data["email"],
             roles=set(form.cleaned_data["roles"]),
+            seen=form.cleaned_data["seen"],
         )
         if changed:
             messages.success(self.request, f"{self.target} has been updated.")
