@@ -8,16 +8,7 @@ from django.utils import timezone
 
 from multichannel import access
 from multichannel.models import BillingType, Channel, Term
-
-CHANNEL_GROUPS = [
-    ("ours", "Bought from us"),
-    (Channel.DIRECT, "Direct from Microsoft"),
-    (Channel.ADVISOR, "Advisor"),
-    (Channel.OPEN, "Open"),
-    (Channel.EA, "Enterprise Agreement"),
-    (Channel.THIRD_PARTY, "Third party"),
-    ("other_csp", "Other CSP partners"),
-]
+from multichannel.models.customers import CHANNEL_GROUPS
 
 BAR_WIDTH = 280  # px of the longest bar in the chart
 ROW_HEIGHT = 28

@@ -238,11 +238,16 @@ def test_the_customer_page_groups_subscriptions_by_channel_with_their_next_steps
         "Bought from us",
         "Direct from Microsoft",
         "Enterprise Agreement",
-        "From other CSP partners",
+        "Other CSP partners",
     ]
     assert "Managed by us" in page
     assert "Can move to us after 2027-03-31 (term end) — plan it" in page
     assert "Onboard to Azure under our partner" in page
+    # On a phone the status sits under the offer and the step keeps its badge and button only.
+    row = page.split(">Azure EA</a>")[1].split("</tr>")[0]
+    assert row.startswith('<div class="small d-sm-none">Active</div></td>')
+    assert '<td class="d-none d-sm-table-cell">Active</td>' in row
+    assert 'mt-1 d-none d-md-block">Create a new Azure subscription under us' in row
     assert "Switch to our partner" in page
     assert "Fabrikam Partners" in page  # the other partner, by name
     assert "Not needed: we created this tenant" in page

@@ -202,6 +202,31 @@ class Channel(models.TextChoices):
     THIRD_PARTY = "third_party", "Third party (not CSP)"
 
 
+# How the dashboard and a customer's page group subscriptions: bought from us (CSP, our partner
+# of record), each other channel, and other CSP partners. One label per group, everywhere.
+CHANNEL_GROUPS = [
+    ("ours", "Bought from us"),
+    *[
+        (channel.value, channel.label)
+        for channel in (
+            Channel.DIRECT,
+            Channel.ADVISOR,
+            Channel.OPEN,
+            Channel.EA,
+            Channel.THIRD_PARTY,
+        )
+    ],
+    ("other_csp", "Other CSP partners"),
+]
+
+
+def channel_group(channel: str, partner_of_record_id, partner_id) -> str:
+    """The key of the group in CHANNEL_GROUPS a subscription belongs to, for `partner_id`."""
+    if channel == Channel.CSP:
+        return "ours" if partner_of_record_id == partner_id else "other_csp"
+    return channel
+
+
 class Term(models.TextChoices):
     MONTHLY = "monthly", "Monthly"
     ANNUAL = "annual", "Annual"

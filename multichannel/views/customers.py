@@ -16,13 +16,13 @@ from multichannel.filtersets import CustomerFilterSet
 from multichannel.forms.customers import CustomerForm, SubscriptionForm, suggested_domain
 from multichannel.models import (
     BillingType,
-    Channel,
     Partner,
     Relationship,
     RelationshipRequest,
     RelationshipStatus,
     SubscriptionStatus,
 )
+from multichannel.models.customers import CHANNEL_GROUPS, channel_group
 from multichannel.next_steps import NextStep, StepAction, action_for, next_step
 from multichannel.roles import Perm
 from multichannel.services import customers as customer_services
@@ -173,13 +173,12 @@ class CustomerMixin(PortalMixin):
         ]
 
 
+GROUP_ORDER = {key: (index, label) for index, (key, label) in enumerate(CHANNEL_GROUPS)}
+
+
 def _channel_group(subscription, partner_id) -> tuple[int, str]:
-    if subscription.channel == Channel.CSP:
-        if subscription.partner_of_record_id == partner_id:
-            return (0, "Bought from us")
-        return (6, "From other CSP partners")
-    order = [Channel.DIRECT, Channel.ADVISOR, Channel.OPEN, Channel.EA, Channel.THIRD_PARTY]
-    return (1 + order.index(subscription.channel), subscription.get_channel_display())
+    key = channel_group(subscription.channel, subscription.partner_of_record_id, partner_id)
+    return GROUP_ORDER[key]
 
 
 @dataclass(frozen=True)
@@ -229,15 +228,17 @@ class SubscriptionRow:
             else ""
         )
         step = self.step
+        # On a phone: the status under the offer, the next step without its explanation.
         return (
-            f'<tr><td><a href="{e(self.url)}">{e(self.offer_name)}</a>{held}</td>'
+            f'<tr><td><a href="{e(self.url)}">{e(self.offer_name)}</a>{held}'
+            f'<div class="small d-sm-none">{e(self.status)}</div></td>'
             f'<td class="d-none d-md-table-cell">{e(self.billing)}</td>'
             f'<td class="d-none d-lg-table-cell text-end">{e(self.seats)}</td>'
             f'<td class="d-none d-md-table-cell">{e(self.term_end)}</td>'
-            f"<td>{e(self.status)}</td>"
+            f'<td class="d-none d-sm-table-cell">{e(self.status)}</td>'
             f'<td><div class="next-step"><span class="badge text-bg-{e(step.tone)} text-wrap '
-            f'text-start">{e(step.title)}</span><div class="small text-body-secondary mt-1">'
-            f"{e(step.detail)}</div>{action}</div></td></tr>"
+            f'text-start">{e(step.title)}</span><div class="small text-body-secondary mt-1 '
+            f'd-none d-md-block">{e(step.detail)}</div>{action}</div></td></tr>'
         )
 
 
