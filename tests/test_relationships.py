@@ -823,6 +823,22 @@ def test_send_emails_the_contact_the_text_the_link_and_what_is_granted(
     assert entries(Action.REQUEST_SENT).get().new_values["to"] == message.to[0]
 
 
+def test_a_second_click_on_send_does_not_email_twice(
+    as_sales_agent, invitation, django_capture_on_commit_callbacks
+):
+    send(as_sales_agent, invitation, django_capture_on_commit_callbacks)
+    again = as_sales_agent.post(reverse("relationships:send", args=[invitation.uuid]), follow=True)
+
+    assert len(mail.outbox) == 1
+    assert (
+        "It was emailed to admin@litware.onmicrosoft.com a moment ago; it is not sent twice."
+        in again.content.decode()
+    )
+    invitation.refresh_from_db()
+    assert invitation.send_count == 1
+    assert entries(Action.REQUEST_SENT).count() == 1
+
+
 def test_nothing_is_emailed_if_the_transaction_does_not_commit(
     as_sales_agent, invitation, django_capture_on_commit_callbacks
 ):
@@ -837,7 +853,9 @@ def test_the_link_is_not_part_of_the_editable_text(
 ):
     send(as_sales_agent, invitation, django_capture_on_commit_callbacks)
     forged = "Please use https://evil.example/invitations/0000/ instead."
-    RelationshipRequest.objects.filter(pk=invitation.pk).update(email_text=forged)
+    RelationshipRequest.objects.filter(pk=invitation.pk).update(
+        email_text=forged, last_sent_at=timezone.now() - timedelta(minutes=5)
+    )
     send(as_sales_agent, invitation, django_capture_on_commit_callbacks)
 
     first, second = mail.outbox
@@ -852,6 +870,9 @@ def test_resend_sends_the_same_link_again(
     send(as_sales_agent, invitation, django_capture_on_commit_callbacks)
     page = as_sales_agent.get(reverse("relationships:detail", args=[invitation.uuid]))
     assert "Resend the email to admin@litware.onmicrosoft.com" in page.content.decode()
+    RelationshipRequest.objects.filter(pk=invitation.pk).update(  # the next day
+        last_sent_at=timezone.now() - timedelta(days=1)
+    )
     send(as_sales_agent, invitation, django_capture_on_commit_callbacks)
 
     first, second = mail.outbox

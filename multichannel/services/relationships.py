@@ -9,6 +9,7 @@ ask for delegated admin roles; a relationship is removed only when we hold nothi
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -216,11 +217,19 @@ def _locked_pending(by: User, invitation, refusal: str) -> tuple[User, Relations
     return actor, locked
 
 
+RESEND_AFTER = timedelta(seconds=30)
+
+
 def send_request(*, by: User, invitation: RelationshipRequest) -> RelationshipRequest:
     """Email the invitation (again) to the contact, after the transaction commits."""
     with transaction.atomic():
         actor, locked = _locked_pending(by, invitation, "It is {status}; it cannot be sent.")
-        locked.last_sent_at = timezone.now()
+        now = timezone.now()
+        if locked.last_sent_at and now - locked.last_sent_at < RESEND_AFTER:  # a double click
+            raise RuleViolation(
+                f"It was emailed to {locked.contact_email} a moment ago; it is not sent twice."
+            )
+        locked.last_sent_at = now
         locked.send_count += 1
         locked.save(update_fields=["last_sent_at", "send_count"])
         notifications.after_commit(notifications.send_invitation, locked.pk)

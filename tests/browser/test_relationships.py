@@ -2,11 +2,14 @@
 admin roles, the customer's admin (signed out) accepts it, the customer shows up with its
 subscriptions; a second visit to the link says it has been used. Declining asks once more."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from multichannel.models import BillingType, Channel, RequestStatus
+from multichannel.models import BillingType, Channel, RelationshipRequest, RequestStatus
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD
 from tests.test_customer_views import add_customer, add_subscription
@@ -119,6 +122,9 @@ def test_the_agent_emails_the_invitation_from_the_request_page_and_the_list(new_
         agent.get_by_text("The invitation was emailed to admin@fabrikam.onmicrosoft.com.")
     ).to_be_visible()
 
+    RelationshipRequest.objects.filter(pk=invitation.pk).update(  # a day later
+        last_sent_at=timezone.now() - timedelta(days=1)
+    )
     agent.goto(reverse("relationships:list"))
     agent.get_by_role("button", name="Resend to admin@fabrikam.onmicrosoft.com").click()
     expect(
