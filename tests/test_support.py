@@ -1317,7 +1317,13 @@ def test_a_request_sent_twice_is_filed_once(
     assert audit_count(Action.SUPPORT_FILED) == 1
     other = as_sales_agent.post(reverse("support:new"), request_form(customer, title="Another"))
     assert other.status_code == 302
-    assert SupportRequest.objects.count() == 2
+    # The same words at another severity, or with a file, is a request of its own.
+    urgent = as_sales_agent.post(reverse("support:new"), request_form(customer, severity="A"))
+    with_file = as_sales_agent.post(
+        reverse("support:new"), {**request_form(customer), "attachments": [upload()]}
+    )
+    assert urgent.status_code == with_file.status_code == 302
+    assert SupportRequest.objects.count() == 4
 
 
 def test_a_note_sent_twice_is_added_once_and_told_once(

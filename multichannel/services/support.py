@@ -163,11 +163,17 @@ def file_request(
             partner=partner,
             created_by=actor,
             customer=customer,
+            subscription=subscription,
+            topic=topic,
+            severity=severity,
             title=title.strip(),
             description=description.strip(),
+            contact_name=contact_name.strip(),
+            contact_email=contact_email.strip().lower(),
+            contact_phone=contact_phone.strip(),
             created_at__gte=timezone.now() - RESENT_WITHIN,
         ).first()
-        if same is not None:  # the same form sent again (a double click): it is filed once
+        if same is not None and not attachments:  # the same form sent again: filed once
             return same
         number = (
             SupportRequest.objects.filter(partner=partner).aggregate(n=Max("number"))["n"] or 1000
