@@ -595,6 +595,24 @@ def test_each_step_says_what_it_did(as_sales_agent, colleague, azure_ea):
     assert "The new Azure subscription “Northwind production” is created under" in said[1]
     assert "The services and what happens to each are recorded." in said[2]
 
+    onboarding.refresh_from_db()
+    renamed = as_sales_agent.post(
+        url("onboardings:subscription", onboarding),
+        {"friendly_name": "Northwind prod"},
+        follow=True,
+    )
+    assert "The new Azure subscription is renamed “Northwind prod”." in text(renamed)
+    assert Subscription.objects.filter(billing_type="usage", channel="csp").count() == 1
+
+
+def test_stopping_at_step_two_says_it_creates_the_subscription(
+    as_sales_agent, sales_agent, azure_ea
+):
+    onboarding = started(sales_agent, azure_ea)
+    page = text(as_sales_agent.get(url("onboardings:subscription", onboarding)))
+    assert ">Create it and stop here</button>" in page
+    assert "Save and stop here" not in page
+
 
 @pytest.mark.parametrize("view", ["services", "review"])
 def test_a_step_beyond_the_furthest_reached_sends_the_user_back_to_it(

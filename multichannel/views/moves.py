@@ -299,10 +299,15 @@ class NewSubscriptionStep(OnboardingStepView):
         )
 
     def success_message(self, onboarding):
-        return (
-            f"The new Azure subscription “{onboarding.friendly_name}” is created under "
-            f"{onboarding.partner.name}."
-        )
+        before = self.onboarding  # as the page found it
+        if before.new_subscription_id is None:
+            return (
+                f"The new Azure subscription “{onboarding.friendly_name}” is created under "
+                f"{onboarding.partner.name}."
+            )
+        if before.friendly_name != onboarding.friendly_name:
+            return f"The new Azure subscription is renamed “{onboarding.friendly_name}”."
+        return "Nothing was changed."
 
 
 class ServicesStep(OnboardingStepView):
