@@ -84,6 +84,9 @@ class InvitationView(View):
             invitation = relationship_services.find_invitation(token)
         except relationship_services.InvitationProblem as problem:
             return self._problem(request, problem)
+        if request.POST.get("answer") == "back":  # from "Decline for good?": what was typed stays
+            typed = {key: request.POST.get(key, "") for key in ("name", "email")}
+            return self._page(request, invitation, AnswerForm(initial=typed))
         form = AnswerForm(request.POST)
         accepting = request.POST.get("answer") == "accept"
         if form.is_valid():  # every problem at once, not one per attempt
