@@ -65,3 +65,25 @@ def current_base_url() -> str:
 
 def absolute_url(path: str, base: str | None = None) -> str:
     return (base or current_base_url()) + path
+
+
+# Emails of the request being served that the mail server did not take (see notifications).
+_undelivered: ContextVar[list | None] = ContextVar("undelivered", default=None)
+
+
+def start_deliveries():
+    return _undelivered.set([])
+
+
+def reset_deliveries(token) -> None:
+    _undelivered.reset(token)
+
+
+def note_undelivered() -> None:
+    failed = _undelivered.get()
+    if failed is not None:
+        failed.append(1)
+
+
+def undelivered_count() -> int:
+    return len(_undelivered.get() or ())

@@ -10,7 +10,8 @@ from multichannel import current_request
 
 
 class RequestContextMiddleware:
-    """Make the client's address and the portal's address known to the activity log and emails."""
+    """Make the client's address and the portal's address known to the activity log and emails,
+    and collect the emails the mail server did not take."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -18,11 +19,13 @@ class RequestContextMiddleware:
     def __call__(self, request):
         ip_token = current_request.set_client_ip(current_request.client_ip_of(request))
         url_token = current_request.set_base_url(request.build_absolute_uri("/"))
+        deliveries_token = current_request.start_deliveries()
         try:
             return self.get_response(request)
         finally:
             current_request.reset_client_ip(ip_token)
             current_request.reset_base_url(url_token)
+            current_request.reset_deliveries(deliveries_token)
 
 
 SIGNED_IN_AT = "portal_signed_in_at"

@@ -1,5 +1,7 @@
 """Emails the portal sends. Services schedule them with `after_commit`."""
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
@@ -9,21 +11,37 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from multichannel.current_request import absolute_url, current_base_url
+from multichannel.current_request import (
+    absolute_url,
+    current_base_url,
+    note_undelivered,
+    undelivered_count,
+)
 from multichannel.models import User
+
+logger = logging.getLogger(__name__)
 
 
 def after_commit(send, *args) -> None:
     """Send an email (`send(*args, base_url)`) once the change commits, with links to the
-    address the user is on. A mail server that fails then is logged (django.db.backends), not
-    shown as an error page: the change is saved, and the page says so."""
+    address the user is on. A mail server that fails then is logged, not shown as an error
+    page: the change is saved. The page then says the email could not be sent
+    (`delivery_failed`), rather than that it was."""
     base_url = current_base_url()
 
-    def deliver():  # a function, not a partial: Django's log line names it by __qualname__
-        send(*args, base_url)
+    def deliver():
+        try:
+            send(*args, base_url)
+        except Exception:
+            logger.exception("An email could not be sent (%s).", send.__name__)
+            note_undelivered()
 
-    deliver.__qualname__ = send.__qualname__
-    transaction.on_commit(deliver, robust=True)
+    transaction.on_commit(deliver)
+
+
+def delivery_failed() -> bool:
+    """Whether an email of the request being served could not be sent."""
+    return undelivered_count() > 0
 
 
 def set_password_url(user: User, base_url: str | None = None) -> str:

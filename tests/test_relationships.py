@@ -831,12 +831,28 @@ def test_a_second_click_on_send_does_not_email_twice(
 
     assert len(mail.outbox) == 1
     assert (
-        "It was emailed to admin@litware.onmicrosoft.com a moment ago; it is not sent twice."
-        in again.content.decode()
+        "It was sent to admin@litware.onmicrosoft.com a moment ago. Wait half a minute before "
+        "sending it again." in again.content.decode()
     )
     invitation.refresh_from_db()
     assert invitation.send_count == 1
     assert entries(Action.REQUEST_SENT).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)  # emails go out when the service commits, as served
+def test_a_mail_server_that_is_down_is_said_and_the_link_stays_on_the_page(
+    as_sales_agent, invitation, settings
+):
+    settings.EMAIL_BACKEND = "tests.test_users.RefusingMailServer"
+
+    response = as_sales_agent.post(
+        reverse("relationships:send", args=[invitation.uuid]), follow=True
+    )
+
+    page = response.content.decode()
+    assert "The invitation could not be emailed to admin@litware.onmicrosoft.com" in page
+    assert "The invitation was emailed" not in page
+    assert link_of(invitation) in page
 
 
 def test_nothing_is_emailed_if_the_transaction_does_not_commit(

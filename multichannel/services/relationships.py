@@ -227,7 +227,8 @@ def send_request(*, by: User, invitation: RelationshipRequest) -> RelationshipRe
         now = timezone.now()
         if locked.last_sent_at and now - locked.last_sent_at < RESEND_AFTER:  # a double click
             raise RuleViolation(
-                f"It was emailed to {locked.contact_email} a moment ago; it is not sent twice."
+                f"It was sent to {locked.contact_email} a moment ago. Wait half a minute before "
+                "sending it again."
             )
         locked.last_sent_at = now
         locked.send_count += 1

@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView, View
 
-from multichannel import access
+from multichannel import access, notifications
 from multichannel.filtersets import RequestFilterSet
 from multichannel.forms.customers import ConfirmForm
 from multichannel.forms.relationships import (
@@ -288,7 +288,15 @@ class RequestSendView(PortalMixin, View):
             relationship_services.send_request(by=request.user, invitation=invitation)
         except RuleViolation as violation:
             return refuse(request, violation, "relationships:detail", uuid=uuid)
-        messages.success(request, f"The invitation was emailed to {invitation.contact_email}.")
+        if notifications.delivery_failed():
+            messages.warning(
+                request,
+                f"The invitation could not be emailed to {invitation.contact_email}: the mail "
+                "server did not take it. Copy the link and send it yourself, or try again in a "
+                "minute.",
+            )
+        else:
+            messages.success(request, f"The invitation was emailed to {invitation.contact_email}.")
         back = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(
             back, allowed_hosts={request.get_host()}, require_https=request.is_secure()

@@ -4,7 +4,7 @@ from django.urls import reverse_lazy
 from django.utils.functional import cached_property
 from django.views.generic import DetailView, FormView
 
-from multichannel import access
+from multichannel import access, notifications
 from multichannel.filtersets import UserFilterSet
 from multichannel.forms.users import PasswordResetForm, UserForm
 from multichannel.roles import Perm
@@ -134,9 +134,7 @@ class UserCreateView(PortalMixin, ServiceFormMixin, FormView):
         if given.temporary_password:
             messages.success(self.request, f"{given.user} can now sign in.")
         else:
-            messages.success(
-                self.request, f"{given.user} was added; a link to set a password was emailed."
-            )
+            _tell_about_the_link(self.request, f"{given.user} was added")
         return redirect("users:detail", uuid=given.user.uuid)
 
 
@@ -257,9 +255,17 @@ class UserPasswordResetView(UserObjectMixin, ServiceFormMixin, FormView):
         if given.temporary_password:
             messages.success(self.request, f"The password of {self.target} has been reset.")
         else:
-            messages.success(
-                self.request,
-                f"The password of {self.target} has been reset; "
-                "a link to set a new one was emailed.",
-            )
+            _tell_about_the_link(self.request, f"The password of {self.target} has been reset")
         return redirect("users:detail", uuid=self.target.uuid)
+
+
+def _tell_about_the_link(request, done: str) -> None:
+    """Whether the set-password link went out: the change is saved either way."""
+    if notifications.delivery_failed():
+        messages.warning(
+            request,
+            f"{done}, but the link to set a password could not be emailed: the mail server did "
+            "not take it. Reset the password again in a minute, or choose a temporary password.",
+        )
+    else:
+        messages.success(request, f"{done}; a link to set a password was emailed.")
