@@ -1568,6 +1568,7 @@ def test_two_people_starting_the_same_onboarding_at_once_share_one(monkeypatch):
 
     assert [o.pk for o in outcomes] == [AzureOnboarding.objects.get().pk] * 2, outcomes
     assert entries(Action.ONBOARDING_STARTED) == 1
+    assert sorted(o.resumed for o in outcomes) == [False, True]  # one is told it resumed
 
 
 @pytest.mark.postgres

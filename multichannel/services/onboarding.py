@@ -80,7 +80,8 @@ def _clean_names(names) -> list[str]:
 
 
 def start_onboarding(*, by: User, source: Subscription) -> AzureOnboarding:
-    """Start (or, when one is already in progress for it, resume) the onboarding of `source`."""
+    """Start (or, when one is already in progress for it, resume) the onboarding of `source`.
+    The onboarding returned says which: `resumed` is True when it was already under way."""
     with transaction.atomic():
         actor = _fresh_actor(by)
         locked_source = (
@@ -93,6 +94,7 @@ def start_onboarding(*, by: User, source: Subscription) -> AzureOnboarding:
             partner=actor.partner, source=locked_source, status=OnboardingStatus.IN_PROGRESS
         ).first()
         if existing is not None:
+            existing.resumed = True
             return existing
         onboarding = AzureOnboarding.objects.create(
             partner=actor.partner,
@@ -108,6 +110,7 @@ def start_onboarding(*, by: User, source: Subscription) -> AzureOnboarding:
             customer=onboarding.customer,
             new={"source": locked_source.offer_name, "subscription_id": locked_source.external_id},
         )
+    onboarding.resumed = False
     return onboarding
 
 

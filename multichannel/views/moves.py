@@ -126,7 +126,6 @@ class StartOnboardingView(SubscriptionMixin, FormView):
         )
 
     def form_valid(self, form):
-        resuming = self.in_progress().exists()
         try:
             onboarding = onboarding_services.start_onboarding(
                 by=self.request.user, source=self.subscription
@@ -135,7 +134,7 @@ class StartOnboardingView(SubscriptionMixin, FormView):
             return refuse(
                 self.request, violation, "subscriptions:detail", uuid=self.subscription.uuid
             )
-        if resuming:
+        if onboarding.resumed:  # by a colleague, or by this user in another tab
             messages.info(self.request, "This onboarding was already under way; it goes on here.")
         else:
             messages.success(self.request, f"Onboarding of {self.subscription} started.")
