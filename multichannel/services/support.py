@@ -159,19 +159,21 @@ def file_request(
                 "That subscription belongs to another customer.", field="subscription"
             )
         partner = Partner.objects.select_for_update(no_key=True).get(pk=actor.partner_id)
+        fields = {
+            "partner": partner,
+            "created_by": actor,
+            "customer": customer,
+            "subscription": subscription,
+            "topic": topic,
+            "severity": severity,
+            "title": title.strip(),
+            "description": description.strip(),
+            "contact_name": contact_name.strip(),
+            "contact_email": contact_email.strip().lower(),
+            "contact_phone": contact_phone.strip(),
+        }
         same = SupportRequest.objects.filter(
-            partner=partner,
-            created_by=actor,
-            customer=customer,
-            subscription=subscription,
-            topic=topic,
-            severity=severity,
-            title=title.strip(),
-            description=description.strip(),
-            contact_name=contact_name.strip(),
-            contact_email=contact_email.strip().lower(),
-            contact_phone=contact_phone.strip(),
-            created_at__gte=timezone.now() - RESENT_WITHIN,
+            **fields, created_at__gte=timezone.now() - RESENT_WITHIN
         ).first()
         if same is not None and not attachments:  # the same form sent again: filed once
             return same
@@ -180,18 +182,8 @@ def file_request(
         ) + 1
         now = timezone.now()
         support = SupportRequest.objects.create(
+            **fields,
             number=number,
-            partner=partner,
-            customer=customer,
-            subscription=subscription,
-            topic=topic,
-            severity=severity,
-            title=title.strip(),
-            description=description.strip(),
-            contact_name=contact_name.strip(),
-            contact_email=contact_email.strip().lower(),
-            contact_phone=contact_phone.strip(),
-            created_by=actor,
             created_at=now,
             updated_at=now,
             response_due_at=now + RESPONSE_TARGETS[Severity(severity)],
