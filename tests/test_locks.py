@@ -10,13 +10,10 @@ before they waited for it.
 Each race slows one side down, as a busy server would, while it holds its locks; the other
 starts a moment later (`stagger`) and must queue behind it."""
 
-import threading
-import time
 import uuid
 from datetime import date
 
 import pytest
-from django.db import connection
 
 from multichannel import access
 from multichannel.models import (
@@ -44,45 +41,9 @@ from multichannel.services.customers import enter_subscription
 from multichannel.services.errors import RuleViolation
 from multichannel.services.permissions import refresh_customer_access
 from tests.factories import SubscriptionFactory, make_managed_customer, make_user
+from tests.races import race, slowly
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def race(*calls, stagger=0.0):
-    """Run the calls in threads from one start; the n-th waits `stagger` * n seconds more.
-    Return what each returned or raised, in the order of the calls."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        barrier.wait()
-        time.sleep(stagger * index)
-        try:
-            outcomes[index] = call()
-        except Exception as error:
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=item) for item in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads), "a call never finished"
-    return outcomes
-
-
-def slowly(monkeypatch, owner, name, seconds=0.5):
-    """Make `owner.name` (a module's function, or an object's method) pause after it ran."""
-    original = getattr(owner, name)
-
-    def slow(*args, **kwargs):
-        answer = original(*args, **kwargs)
-        time.sleep(seconds)
-        return answer
-
-    monkeypatch.setattr(owner, name, slow)
 
 
 def answered(outcomes):

@@ -5,14 +5,12 @@ before their term ends (rule 10), with the reminder that brings them back in tim
 import html
 import io
 import re
-import threading
-import time
 from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -44,6 +42,7 @@ from tests.factories import (
     make_managed_customer,
     make_user,
 )
+from tests.races import race, slowly
 
 TODAY = timezone.localdate()
 OTHER_CHANNELS = [Channel.DIRECT, Channel.ADVISOR, Channel.OPEN, Channel.EA, Channel.THIRD_PARTY]
@@ -1486,40 +1485,6 @@ def test_the_planned_moves_list_costs_the_same_queries_however_many_rows(
 # --- Races on PostgreSQL ------------------------------------------------------------------------
 
 
-def _race(*calls):
-    """Run the calls at the same moment in threads; return what each returned or raised."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = []
-
-    def run(call):
-        barrier.wait()
-        try:
-            outcomes.append(call())
-        except Exception as refusal:
-            outcomes.append(refusal)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
-
-
-def _slowly(monkeypatch, module, name):
-    """Widen the window between reading and writing, as a busy server would."""
-    original = getattr(module, name)
-
-    def slow(*args, **kwargs):
-        answer = original(*args, **kwargs)
-        time.sleep(0.3)
-        return answer
-
-    monkeypatch.setattr(module, name, slow)
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_people_creating_the_new_subscription_at_once_create_one(monkeypatch):
@@ -1529,9 +1494,9 @@ def test_two_people_creating_the_new_subscription_at_once_create_one(monkeypatch
     customer = make_managed_customer(partner)
     source = SubscriptionFactory(customer=customer, usage=True, channel=Channel.EA)
     onboarding = started(first, source)
-    _slowly(monkeypatch, onboarding_services, "_locked")
+    slowly(monkeypatch, onboarding_services, "_locked")
 
-    outcomes = _race(
+    outcomes = race(
         *(
             lambda by=by: onboarding_services.create_new_subscription(
                 by=by, onboarding=onboarding, friendly_name="Northwind production"
@@ -1557,9 +1522,9 @@ def test_two_people_starting_the_same_onboarding_at_once_share_one(monkeypatch):
     source = SubscriptionFactory(
         customer=make_managed_customer(partner), usage=True, channel=Channel.DIRECT
     )
-    _slowly(monkeypatch, access, "can_onboard")
+    slowly(monkeypatch, access, "can_onboard")
 
-    outcomes = _race(
+    outcomes = race(
         *(
             lambda by=by: onboarding_services.start_onboarding(by=by, source=source)
             for by in (first, second)
@@ -1580,9 +1545,9 @@ def test_two_reminder_runs_at_once_email_once(monkeypatch):
         customer=make_managed_customer(partner), term_end=TODAY + timedelta(days=20)
     )
     move_services.plan_move(by=planner, subscription=seats, remind_days_before=30)
-    _slowly(monkeypatch, move_services, "record")
+    slowly(monkeypatch, move_services, "record")
 
-    outcomes = _race(
+    outcomes = race(
         lambda: move_services.send_reminders(today=TODAY),
         lambda: move_services.send_reminders(today=TODAY),
     )
@@ -1606,9 +1571,9 @@ def test_two_people_finishing_at_once_finish_once(monkeypatch):
     onboarding_services.record_services(
         by=first, onboarding=onboarding, services=[("Web app: contoso-shop", CANCEL)]
     )
-    _slowly(monkeypatch, onboarding_services, "_locked")
+    slowly(monkeypatch, onboarding_services, "_locked")
 
-    outcomes = _race(
+    outcomes = race(
         lambda: onboarding_services.finish(by=first, onboarding=onboarding, cancel_source=False),
         lambda: onboarding_services.finish(by=second, onboarding=onboarding, cancel_source=True),
     )

@@ -7,12 +7,10 @@ cloud (rule 9); an onboarding whose old subscription went away can still be fini
 `partner` (Contoso) is ours: the target of transfers and the partner that onboards;
 `other_partner` (Fabrikam) holds the Azure subscriptions a transfer asks for."""
 
-import threading
 import time
 import uuid
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -52,6 +50,7 @@ from tests.factories import (
     make_managed_customer,
     make_user,
 )
+from tests.races import race
 
 pytestmark = pytest.mark.django_db
 
@@ -409,28 +408,6 @@ def test_the_review_page_turns_off_cancelling_an_old_subscription_already_cancel
 # --- Races on PostgreSQL: removing the relationship against what would make us hold more -------
 
 
-def _race(*calls):
-    """Run the calls at the same moment in threads; return what each returned or raised."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = []
-
-    def run(call):
-        barrier.wait()
-        try:
-            outcomes.append(call())
-        except Exception as refusal:
-            outcomes.append(refusal)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
-
-
 def _slow_removal(monkeypatch):
     """The removal has checked that we hold nothing and is slow to commit, as on a busy server."""
     original = relationship_services.live_subscriptions_we_hold
@@ -469,7 +446,7 @@ def test_removing_the_relationship_while_the_new_azure_subscription_is_created_o
             by=agent, onboarding=onboarding, friendly_name="Northwind production"
         )
 
-    outcomes = _race(lambda: remove_relationship(by=admin, customer=customer), create)
+    outcomes = race(lambda: remove_relationship(by=admin, customer=customer), create)
 
     refused = [o for o in outcomes if isinstance(o, RuleViolation)]
     assert len(refused) == 1, outcomes
@@ -494,7 +471,7 @@ def test_removing_the_relationship_while_a_transfer_to_us_is_accepted_one_wins(m
             by=source_admin, transfer=transfer, subscription_ids=[production.pk]
         )
 
-    outcomes = _race(lambda: remove_relationship(by=target_admin, customer=customer), accept)
+    outcomes = race(lambda: remove_relationship(by=target_admin, customer=customer), accept)
 
     refused = [o for o in outcomes if isinstance(o, RuleViolation)]
     assert len(refused) == 1, outcomes

@@ -7,8 +7,6 @@ In most tests `partner` (Contoso) is the target and `other_partner` (Fabrikam) t
 import html
 import io
 import itertools
-import threading
-import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -17,7 +15,7 @@ from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
@@ -63,6 +61,7 @@ from tests.factories import (
     make_managed_customer,
     make_user,
 )
+from tests.races import race, slowly
 
 CUSTOMER_CONTACT = "nancy@northwind.example"
 
@@ -990,41 +989,6 @@ def test_a_subscription_cannot_be_in_two_pending_line_items_until_the_first_is_s
 # --- 6. Two people at once (PostgreSQL row locks) ----------------------------------------------
 
 
-def _race(*calls):
-    """Run the calls at the same moment in threads; return what each returned or raised."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = []
-
-    def run(call):
-        barrier.wait()
-        try:
-            outcomes.append(call())
-        except Exception as refusal:
-            outcomes.append(refusal)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
-
-
-def _slowly(monkeypatch, *names):
-    """Widen the window between checking and writing, as a busy server would."""
-    for name in names:
-        original = getattr(access, name)
-
-        def slow(*args, _original=original, **kwargs):
-            answer = _original(*args, **kwargs)
-            time.sleep(0.3)
-            return answer
-
-        monkeypatch.setattr(access, name, slow)
-
-
 def _race_world():
     target, source = PartnerFactory(), PartnerFactory()
     customer = make_managed_customer(target, contact_email=CUSTOMER_CONTACT)
@@ -1040,10 +1004,10 @@ def _race_world():
 @pytest.mark.django_db(transaction=True)
 def test_two_global_admins_accepting_at_once_complete_the_transfer_once(monkeypatch):
     target, _, subscriptions, _, admins, transfer = _race_world()
-    _slowly(monkeypatch, "can_answer_transfer")
+    slowly(monkeypatch, access, "can_answer_transfer")
     ids = [s.pk for s in subscriptions]
 
-    outcomes = _race(
+    outcomes = race(
         *(
             lambda by=by: transfer_services.accept_transfer(
                 by=by, transfer=transfer, subscription_ids=ids
@@ -1070,10 +1034,11 @@ def test_two_global_admins_accepting_at_once_complete_the_transfer_once(monkeypa
 @pytest.mark.django_db(transaction=True)
 def test_an_accept_and_a_cancel_at_once_one_wins_and_the_status_says_which(monkeypatch):
     target, source, subscriptions, asker, admins, transfer = _race_world()
-    _slowly(monkeypatch, "can_answer_transfer", "can_cancel_transfer")
+    slowly(monkeypatch, access, "can_answer_transfer")
+    slowly(monkeypatch, access, "can_cancel_transfer")
     ids = [s.pk for s in subscriptions]
 
-    outcomes = _race(
+    outcomes = race(
         lambda: (
             "accepted",
             transfer_services.accept_transfer(
