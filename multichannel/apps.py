@@ -6,4 +6,4 @@ class MultichannelConfig(AppConfig):
     verbose_name = "Multichannel partner portal"
 
     def ready(self) -> None:
-        from multichannel import signals  # noqa: F401  (connects receivers)
+        from multichannel import checks, signals  # noqa: F401  (registers checks, connects receivers)
