@@ -1,4 +1,4 @@
-"""`manage.py check --deploy` refuses a configuration that would send emails with links to localhost."""
+"""`check --deploy` refuses a configuration that would send emails linking to localhost."""
 
 import pytest
 from django.core.management import call_command
