@@ -65,7 +65,13 @@ class ServiceForm(forms.Form):
     )
 
 
-ServiceFormSet = forms.formset_factory(ServiceForm, extra=0, max_num=200, absolute_max=200)
+class BaseServiceFormSet(forms.BaseFormSet):
+    row_label = "Service"  # "Service 2, What happens to it: ..." in the error summary
+
+
+ServiceFormSet = forms.formset_factory(
+    ServiceForm, formset=BaseServiceFormSet, extra=0, max_num=200, absolute_max=200
+)
 
 
 class FinishForm(forms.Form):

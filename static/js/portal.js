@@ -83,7 +83,44 @@
       updateDomainSuggestion();
     }
   });
+
+  // The error summary of a refused form (includes/error_summary.html): focused when the page
+  // loads, so that the reader starts there; a link in it focuses its field and brings the
+  // field's label (or a radio group's legend) into view, as a fragment link alone does not.
+  function labelOf(input) {
+    var fieldset = input.closest("fieldset");
+    if (fieldset && (input.type === "radio" || input.type === "checkbox")) {
+      var legend = fieldset.querySelector("legend");
+      if (legend) {
+        return legend;
+      }
+    }
+    var label = input.id && document.querySelector('label[for="' + CSS.escape(input.id) + '"]');
+    return label || input.closest("label") || input;
+  }
+
+  function focusField(link) {
+    var input = document.getElementById(link.hash.slice(1));
+    if (!input) {
+      return false;
+    }
+    labelOf(input).scrollIntoView();
+    input.focus({ preventScroll: true });
+    return true;
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-error-summary] a[href^='#']");
+    if (link && focusField(link)) {
+      event.preventDefault();
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     updateDependentFields();
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) {
+      summary.focus();
+    }
   });
 })();
