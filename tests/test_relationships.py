@@ -11,6 +11,8 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
@@ -192,13 +194,57 @@ def test_the_link_moves_its_token_into_the_session_and_out_of_the_address(invita
     assert landing.status_code == 302
     assert landing["Location"] == reverse("invitation") == "/invitation/"
     assert landing["Referrer-Policy"] == "no-referrer"
-    assert client.session["portal_invitation_token"] == invitation.token()
+    assert client.session["portal_invitation_link"] == invitation.token_hash
 
     page = client.get(landing["Location"])
     assert page.status_code == 200
     assert page["Referrer-Policy"] == "same-origin"  # so that the browser names the origin
     assert invitation.token() not in page.request["PATH_INFO"]
     assert invitation.token() not in page.content.decode()
+
+
+def session_rows_holding(token: str) -> list[dict]:
+    return [
+        data for data in (row.get_decoded() for row in Session.objects.all()) if token in str(data)
+    ]
+
+
+def test_no_session_ever_holds_the_links_secret(invitation, sales_agent):
+    token = invitation.token()
+    client = Client()
+    open_link(client, invitation)
+    assert Session.objects.exists()
+    assert session_rows_holding(token) == []
+
+    # Half-way: the customer asked to decline and is asked "Decline for good?"; then goes back.
+    page = answer(client, invitation, accept=False, agree=False, confirm_decline=False)
+    assert "Decline for good?" in page.content.decode()
+    assert session_rows_holding(token) == []
+    client.post(reverse("invitation"), {"answer": "back", "name": "Lee Gu", "email": ADMIN_EMAIL})
+    assert session_rows_holding(token) == []
+
+    # Answered: the page still knows which invitation it was, and still not by its secret.
+    done = answer(client, invitation)
+    assert "You accepted Contoso Cloud Solutions as your reseller" in done.content.decode()
+    assert session_rows_holding(token) == []
+    assert "already been accepted" in client.get(reverse("invitation")).content.decode()
+
+    # Another link, declined for good, leaves no secret behind either.
+    other = make_request(sales_agent, company="Fourth Coffee", domain="fourthcoffee.example")
+    declined = answer(Client(), other, accept=False, email="lee@fourthcoffee.example")
+    assert "declined" in declined.content.decode()
+    assert session_rows_holding(other.token()) == []
+
+
+def test_a_session_that_held_the_secret_before_is_rewritten_with_its_hash(invitation):
+    client = Client()
+    session = client.session
+    session["portal_invitation_token"] = invitation.token()
+    session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+
+    assert client.get(reverse("invitation")).status_code == 200
+    assert session_rows_holding(invitation.token()) == []
 
 
 def test_the_request_page_is_never_cached_nor_tells_other_sites_where_it_was(

@@ -275,13 +275,23 @@ class InvitationProblem(Exception):
         self.status = status
 
 
-def find_invitation(token: str | None) -> RelationshipRequest:
-    """The open invitation behind a link, or an `InvitationProblem` saying why not."""
-    if not token:
+def link_hash(token: str | None) -> str | None:
+    """What the answer page keeps of a link while the customer answers: its hash, never the
+    token itself (rule 5)."""
+    return RelationshipRequest.hash_token(token) if token else None
+
+
+def find_invitation(
+    token: str | None = None, *, token_hash: str | None = None
+) -> RelationshipRequest:
+    """The open invitation behind a link (its token, or the token's hash), or an
+    `InvitationProblem` saying why not."""
+    token_hash = token_hash or link_hash(token)
+    if not token_hash:
         raise InvitationProblem("This invitation link is not valid.", 404)
     invitation = (
         RelationshipRequest.objects.select_related("partner", "customer")
-        .filter(token_hash=RelationshipRequest.hash_token(token))
+        .filter(token_hash=token_hash)
         .first()
     )
     if invitation is None:
@@ -330,10 +340,12 @@ def check_answer(invitation: RelationshipRequest, answer: Answer) -> Answer:
     return Answer(name, email)
 
 
-def _locked_open(token: str, answer: Answer) -> tuple[RelationshipRequest, Answer]:
+def _locked_open(
+    token: str | None, token_hash: str | None, answer: Answer
+) -> tuple[RelationshipRequest, Answer]:
     """The invitation behind the link, locked, still open (someone may have answered while we
     waited for the lock), and the answer checked against its tenant."""
-    invitation = find_invitation(token)
+    invitation = find_invitation(token, token_hash=token_hash)
     locked = (
         RelationshipRequest.objects.select_for_update(no_key=True, of=("self",))
         .select_related("partner", "customer")
@@ -343,11 +355,14 @@ def _locked_open(token: str, answer: Answer) -> tuple[RelationshipRequest, Answe
     return locked, check_answer(locked, answer)
 
 
-def accept_invitation(*, token: str, answer: Answer) -> RelationshipRequest:
+def accept_invitation(
+    *, token: str | None = None, token_hash: str | None = None, answer: Answer
+) -> RelationshipRequest:
     """The customer's Global admin accepts: the relationship starts (or gains its delegated
-    admin roles), the partner gains access, the requester is told. Twice is once."""
+    admin roles), the partner gains access, the requester is told. Twice is once. The link is
+    named by its token or the token's hash."""
     with transaction.atomic():
-        locked, answer = _locked_open(token, answer)
+        locked, answer = _locked_open(token, token_hash, answer)
         now = timezone.now()
         relationship = (
             Relationship.objects.select_for_update(no_key=True)
@@ -401,9 +416,11 @@ def accept_invitation(*, token: str, answer: Answer) -> RelationshipRequest:
     return locked
 
 
-def decline_invitation(*, token: str, answer: Answer) -> RelationshipRequest:
+def decline_invitation(
+    *, token: str | None = None, token_hash: str | None = None, answer: Answer
+) -> RelationshipRequest:
     with transaction.atomic():
-        locked, answer = _locked_open(token, answer)
+        locked, answer = _locked_open(token, token_hash, answer)
         locked.status = RequestStatus.DECLINED
         locked.responded_at = timezone.now()
         locked.accepted_by_name, locked.accepted_by_email = answer.name, answer.email

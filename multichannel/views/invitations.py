@@ -1,9 +1,10 @@
 """The customer's side of an invitation: a public page, no partner sign-in.
 
-The link's token never stays in the address bar: the landing view moves it into the session
+The link's token never stays in the address bar: the landing view keeps its hash in the session
 (sending `no-referrer`, as its address holds the token) and redirects to a page whose address
-holds nothing secret. That page's form carries a CSRF token like every other form; the portal's
-`same-origin` referrer policy lets the browser name its origin when it posts the answer."""
+holds nothing secret. Like the database (rule 5), the session never holds the token itself.
+That page's form carries a CSRF token like every other form; the portal's `same-origin`
+referrer policy lets the browser name its origin when it posts the answer."""
 
 from functools import wraps
 
@@ -16,7 +17,17 @@ from django.views.decorators.cache import never_cache
 from multichannel.services import relationships as relationship_services
 from multichannel.services.errors import RuleViolation
 
-TOKEN = "portal_invitation_token"  # noqa: S105 (a session key, not a secret)
+LINK = "portal_invitation_link"  # the session key holding the link's hash
+OLD_TOKEN = "portal_invitation_token"  # noqa: S105 (where sessions once kept the token itself)
+
+
+def _link_hash(request) -> str | None:
+    """The hash of the link this visitor opened; a token left in an older session is replaced
+    by its hash."""
+    token = request.session.pop(OLD_TOKEN, None)
+    if token:
+        request.session[LINK] = relationship_services.link_hash(token)
+    return request.session.get(LINK)
 
 
 def no_referrer(view):
@@ -45,7 +56,7 @@ class AnswerForm(forms.Form):
 @method_decorator([no_referrer, never_cache], name="dispatch")
 class InvitationLinkView(View):
     def get(self, request, token):
-        request.session[TOKEN] = token
+        request.session[LINK] = relationship_services.link_hash(token)
         return redirect("invitation")
 
 
@@ -63,7 +74,7 @@ class InvitationView(View):
 
     def get(self, request):
         try:
-            invitation = relationship_services.find_invitation(request.session.get(TOKEN))
+            invitation = relationship_services.find_invitation(token_hash=_link_hash(request))
         except relationship_services.InvitationProblem as problem:
             return self._problem(request, problem)
         return self._page(request, invitation, AnswerForm())
@@ -79,9 +90,9 @@ class InvitationView(View):
         return render(request, self.template_name, context, status=status)
 
     def post(self, request):
-        token = request.session.get(TOKEN)
+        link = _link_hash(request)
         try:
-            invitation = relationship_services.find_invitation(token)
+            invitation = relationship_services.find_invitation(token_hash=link)
         except relationship_services.InvitationProblem as problem:
             return self._problem(request, problem)
         if request.POST.get("answer") == "back":  # from "Decline for good?": what was typed stays
@@ -115,7 +126,7 @@ class InvitationView(View):
             else relationship_services.decline_invitation
         )
         try:
-            invitation = service(token=token, answer=answer)
+            invitation = service(token_hash=link, answer=answer)
         except relationship_services.InvitationProblem as problem:
             return self._problem(request, problem)
         except RuleViolation as violation:
@@ -123,7 +134,7 @@ class InvitationView(View):
                 violation.field if violation.field in form.fields else None, violation.message
             )
             return self._page(request, invitation, form, status=400)
-        # The token stays in the session: reloading now says the invitation has been answered.
+        # The link stays in the session: reloading now says the invitation has been answered.
         return render(
             request,
             "invitations/done.html",
