@@ -17,6 +17,13 @@ class PortalBackend(ModelBackend):
     Permissions come only from the partner's role groups (roles.py); nobody holds permissions
     of their own, so neither permission query runs on any page."""
 
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        # A failure after this point is a guess whose password was checked; one that django-axes
+        # refused before it (a locked email and address) is not (see throttle.py).
+        if request is not None:
+            request.portal_password_checked = True
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
     def get_user_permissions(self, user_obj, obj=None):
         return set()
 

@@ -1,10 +1,13 @@
 """Receivers: role groups follow partners and migrations; sign-ins go to the activity log."""
 
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_migrate, post_save
 from django.dispatch import receiver
 
+from multichannel import throttle
 from multichannel.auth import axes_username
+from multichannel.current_request import current_client_ip
 from multichannel.middleware import LAST_SEEN, SIGNED_IN_AT
 from multichannel.models import Action, Outcome, Partner, User
 from multichannel.services.audit import record
@@ -47,14 +50,29 @@ def _signed_out(sender, request, user, **kwargs):
 
 @receiver(user_login_failed, dispatch_uid="audit_sign_in_failed")
 def _sign_in_failed(sender, credentials, request=None, **kwargs):
+    """A failure is logged, a lockout once per lock (axes counts the sign-ins it refuses), and
+    nothing past the hourly bound for the address (throttle.py)."""
     email = axes_username(request, credentials) or ""
-    user = User.objects.select_related("partner").filter(email=email).first()
     locked = bool(getattr(request, "axes_locked_out", False))
+    new = {}
+    if email and getattr(request, "portal_password_checked", False):
+        failures = throttle.note_account_failure(email)
+        if failures == settings.PORTAL_ACCOUNT_FAILURE_LIMIT:
+            new["account"] = (
+                f"{failures} failed sign-ins within an hour; signing in from a computer or "
+                "network never used before now waits"
+            )
+    if locked and not throttle.lockout_is_new(email, current_client_ip()):
+        return
+    if not throttle.may_log_anonymous():
+        return
+    user = User.objects.select_related("partner").filter(email=email).first()
     record(
         Action.SIGN_IN_LOCKED if locked else Action.SIGN_IN_FAILED,
         partner=user.partner if user else None,
         target=user,
         target_label=email,
         actor_label=f"{email or 'unknown'} (not signed in)",
+        new=new,
         outcome=Outcome.FAILURE,
     )

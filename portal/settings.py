@@ -132,6 +132,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "portal_cache",
+            # The sign-in limits keep a few keys per address and email (throttle.py): room
+            # enough that a flood of new ones does not push out the counts that stop it.
+            "OPTIONS": {"MAX_ENTRIES": 200_000},
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -187,6 +190,15 @@ AXES_LOCKOUT_CALLABLE = "multichannel.views.auth.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ADMIN = True
 AXES_VERBOSE = False
+
+# One account failing this many sign-ins within an hour, from any addresses, is slowed down:
+# from an address or browser it never signed in from, a sign-in waits PORTAL_ACCOUNT_DELAY after
+# the last failure, twice as long after each further one, up to PORTAL_ACCOUNT_DELAY_MAX.
+PORTAL_ACCOUNT_FAILURE_LIMIT = 10
+PORTAL_ACCOUNT_DELAY = timedelta(seconds=30)
+PORTAL_ACCOUNT_DELAY_MAX = timedelta(minutes=15)
+# Activity entries written an hour for requests by nobody signed in, per address (throttle.py).
+PORTAL_ANONYMOUS_ENTRIES_PER_HOUR = 30
 
 # django-guardian: object permissions; no anonymous user object.
 ANONYMOUS_USER_NAME = None

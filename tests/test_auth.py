@@ -5,10 +5,12 @@ from datetime import timedelta
 from urllib.parse import urlparse
 
 import pytest
+import time_machine
 from axes.models import AccessAttempt
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from multichannel.middleware import SIGNED_IN_AT
 from multichannel.models import Action, AuditEntry, User
@@ -184,6 +186,143 @@ def test_setting_a_new_password_from_an_emailed_link_lifts_the_lock(sales_agent)
     )
 
     assert sign_in(client, sales_agent.email, new_password).status_code == 302
+
+
+# --- What nobody signed in can write to the activity log --------------------------------------
+
+
+def test_sign_ins_refused_during_a_lockout_are_one_entry_and_a_count_the_admin_sees(
+    sales_agent, as_global_admin
+):
+    client = Client()
+    for _ in range(5):
+        sign_in(client, sales_agent.email, "wrong")
+    for _ in range(28):
+        assert sign_in(client, sales_agent.email, "wrong").status_code == 429
+
+    assert AuditEntry.objects.filter(action=Action.SIGN_IN_FAILED).count() == 4
+    assert AuditEntry.objects.filter(action=Action.SIGN_IN_LOCKED).count() == 1
+    page = as_global_admin.get(reverse("users:detail", args=[sales_agent.uuid])).content.decode()
+    assert "Sign-in held up" in page
+    assert "Locked from 127.0.0.1 until" in page
+    assert "33 attempts, 28 of them refused while locked" in page
+
+    # Once the lock has ended, the next one is recorded again.
+    with time_machine.travel(timezone.now() + timedelta(minutes=16), tick=False):
+        for _ in range(5):
+            sign_in(client, sales_agent.email, "wrong")
+        assert sign_in(client, sales_agent.email, "wrong").status_code == 429
+    assert AuditEntry.objects.filter(action=Action.SIGN_IN_LOCKED).count() == 2
+
+
+def test_a_flood_from_one_address_writes_at_most_the_hourly_bound(settings, sales_agent):
+    bound = settings.PORTAL_ANONYMOUS_ENTRIES_PER_HOUR
+    flood = Client(REMOTE_ADDR="203.0.113.7")
+    from_flood = AuditEntry.objects.filter(ip_address="203.0.113.7")
+    # Many emails, each failed until locked and then refused: five entries each without a bound.
+    for n in range(bound // 5 + 4):
+        for _ in range(7):
+            sign_in(flood, f"guess{n}@contoso.example", "wrong")
+    assert from_flood.count() == bound
+    # Asking for a password reset from there still sends the email, but adds nothing more.
+    flood.post(reverse("password-reset"), {"email": sales_agent.email})
+    assert len(mail.outbox) == 1
+    assert from_flood.count() == bound
+
+    # Another address is not held back, and a real sign-in from the flooding one is recorded.
+    sign_in(Client(REMOTE_ADDR="198.51.100.4"), sales_agent.email, "wrong")
+    assert AuditEntry.objects.filter(ip_address="198.51.100.4").count() == 1
+    assert sign_in(flood, sales_agent.email).status_code == 302
+    assert from_flood.filter(action=Action.SIGNED_IN).count() == 1
+
+    # An hour later the address is heard again, up to the bound.
+    with time_machine.travel(timezone.now() + timedelta(minutes=61), tick=False):
+        sign_in(flood, "guess@contoso.example", "wrong")
+    assert from_flood.exclude(action=Action.SIGNED_IN).count() == bound + 1
+
+
+def test_an_ipv6_flood_counts_its_64_network_as_one_address(settings, db):
+    bound = settings.PORTAL_ANONYMOUS_ENTRIES_PER_HOUR
+    for n in range(bound + 10):
+        sign_in(Client(REMOTE_ADDR=f"2001:db8:0:1::{n + 1:x}"), f"guess{n}@contoso.example", "x")
+    assert AuditEntry.objects.filter(action=Action.SIGN_IN_FAILED).count() == bound
+    sign_in(Client(REMOTE_ADDR="2001:db8:0:2::1"), "guess@contoso.example", "x")
+    assert AuditEntry.objects.filter(action=Action.SIGN_IN_FAILED).count() == bound + 1
+
+
+# --- Guessing one account's password from many addresses --------------------------------------
+
+
+def guess_from_many_addresses(email: str, count: int) -> None:
+    for n in range(count):
+        guess = sign_in(Client(REMOTE_ADDR=f"198.51.100.{n + 1}"), email, "wrong")
+        assert guess.status_code == 200
+
+
+def test_guesses_from_many_addresses_make_a_new_address_wait_unchecked(
+    settings, sales_agent, as_global_admin
+):
+    guess_from_many_addresses(sales_agent.email, settings.PORTAL_ACCOUNT_FAILURE_LIMIT)
+
+    # Even the right password is refused: it is not checked at all.
+    stranger = Client(REMOTE_ADDR="203.0.113.50")
+    refused = sign_in(stranger, sales_agent.email)
+    page = refused.content.decode()
+    assert refused.status_code == 429
+    assert "too many failed sign-ins for this account from other places" in page
+    assert "Try again after" in page and "(in about 30 seconds)" in page
+    assert 'value="dana@contoso.example"' in page  # what was typed stays
+    assert "_auth_user_id" not in stranger.session
+    assert not AccessAttempt.objects.filter(ip_address="203.0.113.50").exists()
+    noted = AuditEntry.objects.filter(action=Action.SIGN_IN_FAILED, new_values__has_key="account")
+    assert noted.count() == 1
+
+    # A Global admin sees it on the user's page.
+    user_page = as_global_admin.get(reverse("users:detail", args=[sales_agent.uuid]))
+    assert "10 failed sign-ins within the last hour" in user_page.content.decode()
+
+    # Once the delay is over, one guess from a new address is checked; failing doubles the wait.
+    with time_machine.travel(timezone.now() + timedelta(seconds=31), tick=False):
+        checked = sign_in(Client(REMOTE_ADDR="203.0.113.51"), sales_agent.email, "wrong")
+        assert "do not match an active account" in checked.content.decode()
+        again = sign_in(Client(REMOTE_ADDR="203.0.113.52"), sales_agent.email)
+        assert again.status_code == 429
+        assert "(in about 60 seconds)" in again.content.decode()
+
+
+def test_an_email_nobody_has_is_slowed_down_the_same(settings, db):
+    guess_from_many_addresses("nobody@contoso.example", settings.PORTAL_ACCOUNT_FAILURE_LIMIT)
+    assert sign_in(Client(REMOTE_ADDR="203.0.113.50"), "nobody@contoso.example").status_code == 429
+
+
+def test_the_real_user_still_signs_in_from_where_they_signed_in_before(settings, sales_agent):
+    assert sign_in(Client(REMOTE_ADDR="192.0.2.10"), sales_agent.email).status_code == 302
+    laptop = Client(REMOTE_ADDR="192.0.2.99")
+    assert sign_in(laptop, sales_agent.email).status_code == 302
+    laptop.post(reverse("sign-out"))
+
+    guess_from_many_addresses(sales_agent.email, settings.PORTAL_ACCOUNT_FAILURE_LIMIT)
+
+    # The office's address, with no failure of its own, in a browser never used before.
+    office = Client(REMOTE_ADDR="192.0.2.10")
+    assert sign_in(office, sales_agent.email).status_code == 302
+    # The laptop that signed in before, now on a network it never used.
+    assert sign_in(laptop, sales_agent.email, REMOTE_ADDR="203.0.113.80").status_code == 302
+    # Someone else, from an address and browser the account never signed in from, waits.
+    assert sign_in(Client(REMOTE_ADDR="203.0.113.81"), sales_agent.email).status_code == 429
+
+
+def test_a_made_up_known_browser_cookie_does_not_skip_the_wait(settings, sales_agent):
+    other = make_user(sales_agent.partner, Role.SALES_AGENT)
+    attacker = Client(REMOTE_ADDR="203.0.113.90")
+    assert sign_in(attacker, other.email).status_code == 302  # their own account
+    attacker.post(reverse("sign-out"))
+    guess_from_many_addresses(sales_agent.email, settings.PORTAL_ACCOUNT_FAILURE_LIMIT)
+
+    attacker.cookies["portal_known"] = attacker.cookies["portal_known"].value + "x"
+    assert sign_in(attacker, sales_agent.email, REMOTE_ADDR="203.0.113.91").status_code == 429
+    del attacker.cookies["portal_known"]
+    assert sign_in(attacker, sales_agent.email, REMOTE_ADDR="203.0.113.92").status_code == 429
 
 
 # --- Passwords -------------------------------------------------------------------------------

@@ -1,11 +1,13 @@
 import hashlib
 from datetime import timedelta
+from math import ceil
 
 from axes.utils import reset as reset_lockouts
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.core.cache import cache
 
+from multichannel import throttle
 from multichannel.models import Action, User
 from multichannel.services import users as user_services
 from multichannel.services.audit import record
@@ -20,6 +22,26 @@ class SignInForm(auth_forms.AuthenticationForm):
         **auth_forms.AuthenticationForm.error_messages,
         "invalid_login": "That email and password do not match an active account.",
     }
+
+    def clean(self):
+        # An account guessed at from many addresses is slowed down: from a place it never
+        # signed in from, the sign-in waits, and its password is not even checked.
+        email = (self.cleaned_data.get("username") or "").strip().lower()
+        wait = throttle.account_wait(self.request, email) if email else None
+        if wait is not None:
+            raise forms.ValidationError(self.slowed_down_message(wait), code="account_slowed")
+        return super().clean()
+
+    @staticmethod
+    def slowed_down_message(wait) -> str:
+        seconds = wait.seconds
+        when = f"{seconds} seconds" if seconds < 120 else f"{ceil(seconds / 60)} minutes"
+        return (
+            "There have been too many failed sign-ins for this account from other places, so "
+            "signing in from here has to wait. Try again after "
+            f"{wait.until:%H:%M:%S} UTC (in about {when}). Signing in from a computer or "
+            "network you have used before is not held up."
+        )
 
 
 class PasswordChangeForm(auth_forms.PasswordChangeForm):
@@ -62,5 +84,6 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         if not cache.add(key, True, timeout=self.resend_after.total_seconds()):
             return None
         for user in self.get_users(email):
-            record(Action.PASSWORD_RESET_REQUESTED, actor=user, target=user)
+            if throttle.may_log_anonymous():  # a bounded number an hour from one address
+                record(Action.PASSWORD_RESET_REQUESTED, actor=user, target=user)
         return super().save(*args, **kwargs)

@@ -2,14 +2,17 @@ from math import ceil
 
 from axes.helpers import get_client_ip_address, get_cool_off
 from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Max
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
 
+from multichannel import throttle
 from multichannel.auth import axes_username
 from multichannel.forms import auth as auth_forms
 
@@ -18,6 +21,25 @@ class SignInView(auth_views.LoginView):
     template_name = "registration/sign_in.html"
     form_class = auth_forms.SignInForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        # This browser is now a place the account signs in from (see throttle.py).
+        response = super().form_valid(form)
+        response.set_cookie(
+            throttle.KNOWN_BROWSER_COOKIE,
+            throttle.known_browser_value(form.get_user().email),
+            max_age=int(throttle.KNOWN_FOR.total_seconds()),
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+        return response
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.has_error(NON_FIELD_ERRORS, code="account_slowed"):
+            response.status_code = 429
+        return response
 
 
 class SignOutView(auth_views.LogoutView):
