@@ -10,14 +10,18 @@ from datetime import date, timedelta
 from html.parser import HTMLParser
 
 import pytest
+from django import forms
 from django.contrib.auth.tokens import default_token_generator
+from django.template import Context
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
+from django.utils.html import format_html
 from django.utils.http import urlsafe_base64_encode
 from django.views.generic.edit import FormMixin
 
 from multichannel.services.errors import RuleViolation
+from multichannel.templatetags.error_summary import field_anchor, page_errors
 from tests.conftest import signed_in
 
 
@@ -338,8 +342,8 @@ NO_FORM = {
 }
 
 
-def _views(resolver: URLResolver, namespace: str = "") -> dict[str, type]:
-    views = {}
+def _views(resolver: URLResolver, namespace: str = "") -> dict[str, type | None]:
+    views: dict[str, type | None] = {}
     for pattern in resolver.url_patterns:
         if isinstance(pattern, URLResolver):
             if pattern.namespace == "admin":
@@ -362,7 +366,8 @@ def test_every_url_is_classified():
             continue
         assert name not in NO_FORM, f"{name} shows a form: give it a row in FORM_PAGES"
         if name in CONFIRM_ONLY:
-            assert view.form_class().fields == {}, f"{name}'s form can be wrong: add a row"
+            form_class = view.form_class
+            assert form_class is not None and form_class().fields == {}, f"{name}: add a row"
 
 
 # --- Reading a page --------------------------------------------------------------------------
@@ -494,3 +499,35 @@ def test_a_formset_row_is_named_in_its_link(as_sales_agent, azure_onboarding, re
     assert page.links == [
         ("#id_services-1-disposition_0", "Service 2, What happens to it: This field is required.")
     ]
+
+
+class _Anchors(forms.Form):
+    when = forms.SplitDateTimeField()
+    kind = forms.ChoiceField(choices=[("a", "A")], widget=forms.RadioSelect)
+    name = forms.CharField(widget=forms.TextInput(attrs={"id": "own-id"}))
+    seen = forms.CharField(widget=forms.HiddenInput)
+
+
+def test_a_link_leads_to_the_first_input_the_field_renders():
+    form = _Anchors(data={})
+    rendered = str(form)
+
+    anchors = {name: field_anchor(form[name]) for name in form.fields}
+
+    assert anchors == {"when": "id_when_0", "kind": "id_kind_0", "name": "own-id", "seen": ""}
+    assert all(f'id="{anchor}"' in rendered for anchor in anchors.values() if anchor)
+
+
+def test_markup_in_a_message_is_kept_as_text_but_never_nested_in_a_link():
+    form = _Anchors(data={})
+    form.is_valid()
+    form.add_error(None, format_html('Taken. <a href="{}">Open it</a>.', "/x/"))
+    form.add_error("name", format_html("Taken by <b>{}</b> &amp; others.", "Contoso"))
+
+    errors = page_errors(Context({"form": form}))
+
+    said = [error.text for error in errors if not error.anchor]
+    assert said[0] == 'Taken. <a href="/x/">Open it</a>.'  # a safe message, as it was
+    assert said[1:] == ["This field is required."]  # the hidden field's: not named
+    linked = [error.text for error in errors if error.anchor == "own-id"]
+    assert linked == ["Name: This field is required.", "Name: Taken by Contoso & others."]

@@ -42,7 +42,7 @@ def field_anchor(bound_field) -> str:
     if not id_:
         return ""
     if isinstance(widget, forms.MultiWidget):
-        return id_ + widget.widgets_names[0]
+        return id_ + getattr(widget, "widgets_names", ["_0"])[0]
     if isinstance(widget, ChoiceWidget) and widget.add_id_index:
         return f"{id_}_0"
     return widget.id_for_label(id_) or id_
