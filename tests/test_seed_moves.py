@@ -140,6 +140,18 @@ def test_onboardings_stop_at_different_steps_and_some_are_finished(seeded):
     assert AuditEntry.objects.filter(action=Action.ONBOARDING_FINISHED).count() == 2
 
 
+def test_onboardings_leave_the_other_demo_stories_as_told(seeded):
+    """No onboarding is about a customer a demo invitation is about (the Fabrikam customer that
+    Contoso joined holds nothing of Contoso's), and the subscription one adds leaves its customer
+    an ordinary demo customer (1 to 8 subscriptions)."""
+    onboardings = list(onboardings_of(CONTOSO)) + list(onboardings_of(FABRIKAM))
+    assert onboardings
+    for onboarding in onboardings:
+        customer = onboarding.customer
+        assert not customer.relationship_requests.exists(), customer
+        assert customer.subscriptions.count() <= seed_demo.MAX_DEMO_SUBSCRIPTIONS, customer
+
+
 def test_a_finished_onboarding_created_exactly_one_csp_azure_subscription_held_by_contoso(
     seeded,
 ):

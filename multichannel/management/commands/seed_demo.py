@@ -3,7 +3,9 @@ subscriptions from every channel, and a superuser. Safe to run again and again: 
 left as it is, what is missing is added.
 
 Customers are planned in memory first, from `random.Random(2026)`, so every run plans the same
-tenants (domains, tenant IDs, subscription IDs); only dates move with the day the seed runs. Rows
+tenants (domains, tenant IDs, subscription IDs, who holds what, every status) whatever the day;
+only dates move with the day the seed runs, each drawn as days before or after it (a live term's
+end, so which terms end within 30, 60 or 90 days is the same every day). Rows
 are then written in bulk, skipping customers whose domain, relationships whose partner and
 customer, and subscriptions whose customer and subscription ID are already there.
 """
@@ -54,6 +56,7 @@ from multichannel.models import (
     TransferStatus,
     User,
 )
+from multichannel.models.customers import CANCELLATION_WINDOW
 from multichannel.models.moves import OPEN_MOVE_STATUSES
 from multichannel.models.requests import INVITATION_LIFETIME
 from multichannel.models.transfers import TRANSFER_LIFETIME
@@ -356,6 +359,33 @@ def add_months(day: date, months: int) -> date:
 
 def term_end_for(start: date, term: str) -> date:
     return add_months(start, TERM_MONTHS[term]) - DAY
+
+
+def term_start_for(end: date, term: str) -> date:
+    return add_months(end + DAY, -TERM_MONTHS[term])
+
+
+# A term's length in days, shortest first, and how many days longer the months it spans can make
+# it (a leap day, a month end clipped: 31 March back to 28 February).
+TERM_DAYS = {Term.MONTHLY: (28, 3), Term.ANNUAL: (365, 1), Term.TRIENNIAL: (1095, 1)}
+
+
+def live_term_end_days(term: str) -> tuple[int, ...]:
+    """How many days from today a live term may end, a range that is the same whatever the date:
+    so which terms end within 30, 60 or 90 days, and which the demo moves are planned for, never
+    depend on the day the seed runs. Its start, a whole term earlier, then lies 0 to `shortest`
+    days back (more by the calendar); the few ends whose start would fall inside the 7-day
+    cancellation window on some days and outside it on others are left out."""
+    shortest, longer = TERM_DAYS[term]
+    window = CANCELLATION_WINDOW.days
+    return tuple(
+        days
+        for days in range(shortest)
+        if not (shortest - 1 - days <= window < shortest + longer - 1 - days)
+    )
+
+
+LIVE_TERM_END_DAYS = {term: live_term_end_days(term) for term in TERM_DAYS}
 
 
 def slug(text: str) -> str:
@@ -756,23 +786,24 @@ class CustomerPlanner:
             return start, term_end_for(start, term), None
         if forced and forced.term_end:
             end = forced.term_end
-            return add_months(end + DAY, -TERM_MONTHS[term]), end, None
-        if status in (ACTIVE, SUSPENDED):
-            length = (add_months(today, TERM_MONTHS[term]) - today).days
-            start = today - timedelta(days=rng.randrange(length))
-            end = term_end_for(start, term)
-            while end < today:  # renewed
-                start = end + DAY
-                end = term_end_for(start, term)
-            return start, end, None
+            return term_start_for(end, term), end, None
+        # Every draw below takes the same from the generator whatever the date: a draw whose
+        # bounds came from the calendar would shift every later one, and with them which
+        # customer gets which subscription, from one day to the next.
+        if status in (ACTIVE, SUSPENDED):  # the current term, bought or renewed
+            end = today + timedelta(days=rng.choice(LIVE_TERM_END_DAYS[term]))
+            return term_start_for(end, term), end, None
         if status == EXPIRED:
             end = self.days_ago(1, 540)
-            return add_months(end + DAY, -TERM_MONTHS[term]), end, None
-        # Cancelled: new commerce only within 7 days of the term's start (rule 13).
+            return term_start_for(end, term), end, None
+        # Cancelled before today: new commerce only within 7 days of the term's start (rule 13),
+        # legacy at any time of its term.
         start = self.days_ago(7, 720)
         end = term_end_for(start, term)
-        window = 6 if commerce == NEW else (min(end, today) - start).days
-        return start, end, start + timedelta(days=rng.randint(0, window))
+        if commerce == NEW:
+            return start, end, start + timedelta(days=rng.randint(0, 6))
+        days = (min(end, today - DAY) - start).days
+        return start, end, start + timedelta(days=int(rng.random() * (days + 1)))
 
 
 # --- Writing the plan ----------------------------------------------------------------------
@@ -1244,9 +1275,19 @@ DEMO_MOVES: dict[str, list[DemoMove]] = {
 
 def onboarding_sources(partner: Partner):
     """Live usage-based subscriptions bought directly or through Advisor, Open, EA or a third
-    party, of customers the partner has an active relationship with and nobody onboards yet:
-    one per customer, by company name."""
+    party, of customers the partner has an active relationship with, nobody onboards yet and no
+    demo relationship request is about (the customer Contoso joined by invitation holds nothing
+    of Contoso's), and with room for the new subscription an onboarding adds (a demo customer
+    has at most MAX_DEMO_SUBSCRIPTIONS): one per customer, by company name."""
     managed = Relationship.objects.filter(partner=partner, status=RelationshipStatus.ACTIVE)
+    about = OuterRef("customer_id")
+    full = (
+        Subscription.objects.order_by()
+        .values("customer_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=MAX_DEMO_SUBSCRIPTIONS)
+        .values("customer_id")
+    )
     sources = (
         Subscription.objects.filter(
             customer_id__in=managed.values("customer_id"),
@@ -1254,7 +1295,9 @@ def onboarding_sources(partner: Partner):
             status=SubscriptionStatus.ACTIVE,
             channel__in=ONBOARDING_CHANNELS,
         )
-        .exclude(Exists(AzureOnboarding.objects.filter(customer_id=OuterRef("customer_id"))))
+        .exclude(Exists(AzureOnboarding.objects.filter(customer_id=about)))
+        .exclude(Exists(RelationshipRequest.objects.filter(customer_id=about)))
+        .exclude(customer_id__in=full)
         .select_related("customer")
         .order_by("customer__company_name", "customer__primary_domain", "external_id")
     )
