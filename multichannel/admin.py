@@ -1,6 +1,26 @@
-from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+"""The Django admin: platform operators browse every partner's data here, read-only.
 
+Nothing is added, changed or deleted through the admin's own forms: every change to partner
+data goes through a service that checks it, locks what could race and records it in the
+activity log. An operator's few tasks go through those same services: "Add partner" (a partner
+and its first Global admin) and the users' actions "Deactivate" and "Reactivate".
+"""
+
+# What the apps before us registered (auth's groups, the sign-in lockouts) is made view-only below.
+import axes.admin  # noqa: F401
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from multichannel import notifications, operators
+from multichannel.forms.partners import NewPartnerForm
 from multichannel.models import (
     AuditEntry,
     AzureOnboarding,
@@ -25,37 +45,150 @@ from multichannel.models import (
     TransferUserObjectPermission,
     User,
 )
+from multichannel.services import partners as partner_services
+from multichannel.services import users as user_services
+from multichannel.services.errors import RuleViolation
+
+admin.site.disable_action("delete_selected")
+
+
+def _operators_only(request) -> bool:
+    """Partner employees use the portal, which shows them their own partner's data only."""
+    return operators.is_operator(request.user)
+
+
+admin.site.has_permission = _operators_only
+
+
+class ReadOnly:
+    """View only, for a model admin or an inline: partner data changes through the portal's
+    services, which record every change. `operator_actions` names the only actions offered."""
+
+    operator_actions: tuple[str, ...] = ()
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)  # type: ignore[misc]
+        return {name: act for name, act in actions.items() if name in self.operator_actions}
+
+
+SHOWN_ONCE = "admin_temporary_password"
 
 
 @admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(ReadOnly, admin.ModelAdmin):
+    """ "Add partner" asks for the partner and its first Global admin and creates both through
+    `services.partners.create_partner`; the partner's page then shows the one-time password."""
+
     list_display = ["name", "partner_id", "country", "cloud", "created_at"]
     list_filter = ["cloud", "country"]
     search_fields = ["name", "partner_id"]
+    add_form_template = "admin/multichannel/partner/add_form.html"
+    change_form_template = "admin/multichannel/partner/change_form.html"
+
+    def has_add_permission(self, request, obj=None):
+        return operators.may(request.user, operators.CREATE_PARTNERS)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = NewPartnerForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            try:
+                created = partner_services.create_partner(by=request.user, **form.cleaned_data)
+            except RuleViolation as error:
+                form.add_error(error.field, error.message)
+            else:
+                return self._created(request, created)
+        fieldsets = [
+            ("Partner", {"fields": NewPartnerForm.PARTNER_FIELDS}),
+            ("Its first Global admin", {"fields": NewPartnerForm.ADMIN_FIELDS}),
+        ]
+        admin_form = helpers.AdminForm(form, fieldsets, {}, model_admin=self)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Add a partner and its first Global admin",
+            "subtitle": None,
+            "adminform": admin_form,
+            "object_id": None,
+            "original": None,
+            "is_popup": False,
+            "to_field": None,
+            "media": self.media + admin_form.media,
+            "inline_admin_formsets": [],
+            "errors": helpers.AdminErrorList(form, []),
+            "preserved_filters": self.get_preserved_filters(request),
+            "show_save_and_add_another": False,
+            "show_save_and_continue": False,
+            **(extra_context or {}),
+        }
+        return self.render_change_form(request, context, add=True, form_url=form_url)
+
+    def _created(self, request, created):
+        partner, given = created.partner, created.global_admin
+        if given.temporary_password:
+            request.session[SHOWN_ONCE] = {
+                "partner": partner.pk,
+                "user": given.user.email,
+                "password": given.temporary_password,
+            }
+            messages.success(request, f"{partner.name} was added; {given.user} can now sign in.")
+        elif notifications.delivery_failed():
+            messages.warning(
+                request,
+                f"{partner.name} was added, but the link to set a password could not be emailed "
+                f"to {given.user.email}: the mail server did not take it. Once mail works, they "
+                "can ask for a new link with “Forgot your password?” on the sign-in page.",
+            )
+        else:
+            messages.success(
+                request,
+                f"{partner.name} was added; a link to set a password was emailed to "
+                f"{given.user.email}.",
+            )
+        return redirect("admin:multichannel_partner_change", partner.pk)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        context = {**(extra_context or {})}
+        shown = request.session.get(SHOWN_ONCE)
+        if shown and str(shown.get("partner")) == str(object_id):
+            context["temporary_password"] = request.session.pop(SHOWN_ONCE)
+        context["users_url"] = (
+            reverse("admin:multichannel_user_changelist") + f"?partner__id__exact={object_id}"
+        )
+        return super().change_view(request, object_id, form_url, context)
 
 
 @admin.register(RoleGroup)
-class RoleGroupAdmin(admin.ModelAdmin):
+class RoleGroupAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["partner", "role", "group"]
     list_filter = ["role"]
     list_select_related = ["partner", "group"]
     readonly_fields = ["partner", "role", "group"]
 
-    def has_add_permission(self, request):
-        return False
-
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ReadOnly, BaseUserAdmin):
+    """Operators deactivate or reactivate users with the list's actions (or the buttons on a
+    user's page), through the same service as the portal's Users pages."""
+
     ordering = ["email"]
     view_on_site = False  # a user's page in the portal is for their partner's admins
     list_display = ["email", "full_name", "partner", "is_active", "is_staff", "last_login"]
     list_filter = ["is_active", "is_staff", "is_superuser", "partner"]
     list_select_related = ["partner"]
     search_fields = ["email", "full_name"]
-    readonly_fields = ["uuid", "last_login", "date_joined"]
+    readonly_fields = ["uuid", "password_state", "last_login", "date_joined"]
     fieldsets = [
-        (None, {"fields": ["uuid", "email", "password"]}),
+        (None, {"fields": ["uuid", "email", "password_state"]}),
         ("Person", {"fields": ["full_name", "partner"]}),
         (
             "Access",
@@ -63,20 +196,71 @@ class UserAdmin(BaseUserAdmin):
         ),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
-    add_fieldsets = [
-        (
-            None,
-            {
-                "classes": ["wide"],
-                "fields": ["email", "full_name", "partner", "password1", "password2"],
-            },
-        ),
-    ]
-    filter_horizontal = ["groups"]
+    change_form_template = "admin/multichannel/user/change_form.html"
+    actions = ["deactivate_users", "reactivate_users"]
+    operator_actions = ("deactivate_users", "reactivate_users")
+
+    @admin.display(description="Password")
+    def password_state(self, user):
+        if not user.has_usable_password():
+            return "Not set yet (a link to set one was emailed)"
+        if user.must_change_password:
+            return "Temporary; must be changed at the next sign-in"
+        return "Set by the user"
+
+    def has_activate_permission(self, request):
+        return operators.may(request.user, operators.ACTIVATE_USERS)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        context = {
+            **(extra_context or {}),
+            "may_activate": self.has_activate_permission(request),
+        }
+        return super().change_view(request, object_id, form_url, context)
+
+    @admin.action(description="Deactivate the selected users", permissions=["activate"])
+    def deactivate_users(self, request, queryset):
+        users = list(queryset.select_related("partner").order_by("email"))
+        if request.POST.get("post") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/multichannel/user/confirm_deactivate.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Deactivate users?",
+                    "subtitle": None,
+                    "opts": self.opts,
+                    "users": users,
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        self._set_active(request, users, active=False)
+        return None
+
+    @admin.action(description="Reactivate the selected users", permissions=["activate"])
+    def reactivate_users(self, request, queryset):
+        self._set_active(request, list(queryset), active=True)
+
+    def _set_active(self, request, users, *, active: bool) -> None:
+        """Through the users service: one activity entry per user changed; a user the rules
+        keep as they are is named with the reason."""
+        try:
+            result = user_services.set_active_as_operator(
+                by=request.user, users=users, active=active
+            )
+        except PermissionDenied as error:
+            messages.error(request, str(error))
+            return
+        for refusal in result.refused:
+            messages.error(request, f"{refusal.user.email} is unchanged: {refusal.reason}")
+        if result.changed:
+            verb = "Reactivated" if active else "Deactivated"
+            emails = ", ".join(user.email for user in result.changed)
+            messages.success(request, f"{verb}: {emails}.")
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnly, admin.ModelAdmin):
     """Read-only: the activity log is append-only."""
 
     list_display = [
@@ -94,21 +278,12 @@ class AuditEntryAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 # --- Domain models: for platform operators. Lists stay fast on large tables: related objects
 # are joined, not fetched per row, and the full count is not computed.
 
 
-class FastListAdmin(admin.ModelAdmin):
+class FastListAdmin(ReadOnly, admin.ModelAdmin):
     show_full_result_count = False
     list_per_page = 50
     # The portal's pages are for the partner's own employees, not for platform operators.
@@ -183,7 +358,7 @@ class PlannedMoveAdmin(FastListAdmin):
     raw_id_fields = ["customer", "subscription", "created_by"]
 
 
-class TransferLineItemInline(admin.TabularInline):
+class TransferLineItemInline(ReadOnly, admin.TabularInline):
     model = TransferLineItem
     raw_id_fields = ["subscription"]
     extra = 0
@@ -198,7 +373,7 @@ class TransferRequestAdmin(FastListAdmin):
     inlines = [TransferLineItemInline]
 
 
-class SupportNoteInline(admin.StackedInline):
+class SupportNoteInline(ReadOnly, admin.StackedInline):
     model = SupportNote
     raw_id_fields = ["author"]
     extra = 0
@@ -254,3 +429,30 @@ class TransferLineItemAdmin(FastListAdmin):
     list_filter = ["status"]
     list_select_related = ["transfer", "subscription"]
     raw_id_fields = ["transfer", "subscription"]
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(ReadOnly, BaseGroupAdmin):
+    """A role group's permissions are its role's (roles.py), kept in line by migrations."""
+
+    def get_queryset(self, request):
+        permissions = Permission.objects.select_related("content_type")
+        return super().get_queryset(request).prefetch_related(Prefetch("permissions", permissions))
+
+
+def _read_only_everywhere(site: admin.AdminSite) -> None:
+    """What other apps registered (auth's groups, the sign-in lockouts) is view-only too: a
+    role group's permissions are the partner's roles, and a lockout ends on its own or when the
+    user sets a new password from an emailed link."""
+    for model, model_admin in list(site._registry.items()):
+        if isinstance(model_admin, ReadOnly):
+            continue
+        site.unregister(model)
+        base = type(model_admin)
+        site.register(model, type(f"ReadOnly{base.__name__}", (ReadOnly, base), {}))
+
+
+_read_only_everywhere(admin.site)

@@ -15,6 +15,8 @@ class Action(models.TextChoices):
     PASSWORD_CHANGED = "auth.password_changed", "Changed own password"
     PASSWORD_RESET_REQUESTED = "auth.password_reset_requested", "Asked for a password reset"
     PASSWORD_SET_FROM_LINK = "auth.password_set_from_link", "Set password from emailed link"
+    # Platform operators (the Django admin).
+    PARTNER_CREATED = "partners.created", "Partner created with its first Global admin"
     # User management.
     USER_CREATED = "users.created", "User created"
     USER_UPDATED = "users.updated", "User details changed"
@@ -74,6 +76,7 @@ class Action(models.TextChoices):
 
 class Category(models.TextChoices):
     AUTH = "auth", "Sign-in and passwords"
+    PARTNERS = "partners", "Partner account"
     USERS = "users", "User management"
     CUSTOMERS = "customers", "Customers"
     RELATIONSHIPS = "relationships", "Relationships"

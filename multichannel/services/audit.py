@@ -19,10 +19,16 @@ def record(
 ) -> AuditEntry:
     """Append one activity-log entry. Call it inside the transaction that makes the change.
 
-    `actor_label` names who acted when no signed-in user did (the demo loader, a sign-in form)."""
+    `actor_label` names who acted when no signed-in user did (the demo loader, a sign-in form).
+
+    The entry belongs to the actor's partner. A platform operator belongs to none: what they do
+    to a partner's data passes that `partner`, and their entries say they were an operator."""
     action = Action(action)
-    if partner is None and actor is not None:
-        partner = actor.partner
+    if actor is not None:
+        operator = actor.partner_id is None
+        actor_label = f"{actor.email} (platform operator)" if operator else actor.email
+        if partner is None:
+            partner = actor.partner
     if customer is None and target is not None:
         customer = _customer_of(target)
     target_type = target_id = ""
@@ -33,7 +39,7 @@ def record(
     return AuditEntry.objects.create(
         partner=partner,
         actor=actor,
-        actor_label=actor.email if actor is not None else actor_label,
+        actor_label=actor_label,
         customer=customer,
         action=action,
         category=action.category,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, models, transaction
 
-from multichannel import access, notifications
+from multichannel import access, notifications, operators
 from multichannel.models import Action, Partner, RoleGroup, User
 from multichannel.roles import Perm, Role
 from multichannel.services.audit import record
@@ -65,7 +65,7 @@ def _check_grantable(actor: User, roles: set[Role], current: frozenset[Role] = f
             )
 
 
-def _give_access(user: User, delivery: AccessDelivery) -> str | None:
+def give_access(user: User, delivery: AccessDelivery) -> str | None:
     if delivery == AccessDelivery.TEMPORARY_PASSWORD:
         password = generate_temporary_password()
         user.set_password(password)
@@ -76,7 +76,7 @@ def _give_access(user: User, delivery: AccessDelivery) -> str | None:
     return None
 
 
-def _email_link_after_commit(user: User, delivery: AccessDelivery) -> None:
+def email_link_after_commit(user: User, delivery: AccessDelivery) -> None:
     if delivery == AccessDelivery.EMAIL_LINK:
         notifications.after_commit(notifications.send_set_password_link, user.pk)
 
@@ -99,14 +99,14 @@ def create_user(
         if _email_taken(email):
             raise RuleViolation(EMAIL_TAKEN, field="email")
         user = User(partner=partner, full_name=full_name.strip(), email=email)
-        password = _give_access(user, AccessDelivery(delivery))
+        password = give_access(user, AccessDelivery(delivery))
         try:
             with transaction.atomic():
                 user.save()
         except IntegrityError as exc:
             raise RuleViolation(EMAIL_TAKEN, field="email") from exc
         user.groups.set(RoleGroupLookup(partner).groups(roles))
-        _email_link_after_commit(user, delivery)
+        email_link_after_commit(user, delivery)
         record(
             Action.USER_CREATED,
             actor=actor,
@@ -186,6 +186,11 @@ def reactivate_user(*, by: User, user: User) -> None:
 
 def _set_active(by: User, user: User, *, active: bool) -> None:
     """Deactivating ends the user's sessions at once: the sign-in backend refuses inactive users."""
+    if operators.is_operator(by):
+        refused = set_active_as_operator(by=by, users=[user], active=active).refused
+        if refused:
+            raise RuleViolation(refused[0].reason)
+        return
     check = access.can_reactivate if active else access.can_deactivate
     with transaction.atomic():
         partner, actor = _lock(by)
@@ -202,15 +207,86 @@ def _set_active(by: User, user: User, *, active: bool) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Refusal:
+    user: User
+    reason: str
+
+
+@dataclass(frozen=True)
+class ActiveSet:
+    changed: list[User]
+    refused: list[Refusal]
+
+
+def set_active_as_operator(*, by: User, users, active: bool) -> ActiveSet:
+    """A platform operator (the Django admin) deactivates or reactivates users of any partners:
+    their partners are locked, then the users, in one transaction; each user in turn meets the
+    rules of `operators` (of several Global admins chosen, the partner's last stays active);
+    each user changed gets one activity entry, in their partner's log."""
+    pks = sorted({user.pk for user in users})
+    with transaction.atomic():
+        partner_ids = sorted(
+            set(User.objects.filter(pk__in=pks).values_list("partner_id", flat=True)) - {None}
+        )
+        list(
+            Partner.objects.select_for_update(no_key=True)
+            .filter(pk__in=partner_ids)
+            .order_by("pk")
+            .values_list("pk")
+        )
+        actor = User.objects.get(pk=by.pk)
+        operators.require(actor, operators.ACTIVATE_USERS)
+        list(
+            User.objects.select_for_update(no_key=True)
+            .filter(pk__in=pks)
+            .order_by("pk")
+            .values_list("pk")
+        )
+        targets = User.objects.filter(pk__in=pks).select_related("partner").with_roles()
+        global_admins = dict(
+            User.objects.filter(partner_id__in=partner_ids, is_active=True)
+            .holding(Role.GLOBAL_ADMIN)
+            .values("partner_id")
+            .annotate(count=models.Count("pk", distinct=True))
+            .values_list("partner_id", "count")
+        )
+        changed, refused = [], []
+        for target in targets.order_by("email"):
+            is_global_admin = target.is_active and target.has_role(Role.GLOBAL_ADMIN)
+            if active:
+                check = operators.can_reactivate(actor, target)
+            else:
+                others = global_admins.get(target.partner_id, 0) - is_global_admin
+                check = operators.can_deactivate(actor, target, other_global_admins=others)
+            if not check:
+                refused.append(Refusal(target, check.reason))
+                continue
+            if is_global_admin:
+                global_admins[target.partner_id] -= 1
+            target.is_active = active
+            changed.append(target)
+            record(
+                Action.USER_REACTIVATED if active else Action.USER_DEACTIVATED,
+                actor=actor,
+                partner=target.partner,
+                target=target,
+                old={"active": not active},
+                new={"active": active},
+            )
+        User.objects.filter(pk__in=[user.pk for user in changed]).update(is_active=active)
+    return ActiveSet(changed, refused)
+
+
 def reset_password(*, by: User, user: User, delivery: AccessDelivery) -> AccessGiven:
     """The old password stops working at once, which also ends the user's sessions."""
     with transaction.atomic():
         partner, actor = _lock(by)
         target = _locked_target(partner, user)
         access.can_reset_password(actor, target).enforce()
-        password = _give_access(target, AccessDelivery(delivery))
+        password = give_access(target, AccessDelivery(delivery))
         target.save(update_fields=["password", "must_change_password"])
-        _email_link_after_commit(target, delivery)
+        email_link_after_commit(target, delivery)
         record(
             Action.PASSWORD_RESET,
             actor=actor,
