@@ -34,6 +34,26 @@ def _fresh_content_types():
     ContentType.objects.clear_cache()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _flush_past_the_activity_log_guard():
+    """Tests that commit (transaction=True) are cleaned up with one TRUNCATE of every table,
+    which the activity log's guard refuses (migration 0012). The test database's superuser runs
+    it as a replica applies changes: with session_replication_role = replica no trigger fires."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        statements = original(
+            self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+        )
+        return ["SET LOCAL session_replication_role = replica", *statements] if statements else []
+
+    DatabaseOperations.sql_flush = sql_flush
+    yield
+    DatabaseOperations.sql_flush = original
+
+
 @pytest.fixture
 def partner(db):
     return PartnerFactory(name="Contoso Cloud Solutions", partner_id="4100123")
