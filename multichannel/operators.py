@@ -5,8 +5,9 @@ its first Global admin; deactivating or reactivating a user) go through the same
 portal's pages, which check, lock and record them in the activity log with the operator as actor
 and the partner acted on as the entry's partner.
 
-Each task needs a model permission, which a superuser holds anyway: a staff member is given it by
-a superuser. The admin grants nothing else: its add, change and delete pages are refused.
+Operators are superusers (a user without a partner must be one), so they hold the model
+permission each task asks for; the admin grants nothing else: its add, change and delete pages
+are refused.
 """
 
 from django.core.exceptions import PermissionDenied
