@@ -1,6 +1,7 @@
 """Sign-in helpers shared by the settings (django-axes) and the views."""
 
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import PermissionDenied
 
 
 def axes_username(request, credentials) -> str | None:
@@ -18,9 +19,17 @@ class PortalBackend(ModelBackend):
     of their own, so neither permission query runs on any page."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
-        # A failure after this point is a guess whose password was checked; one that django-axes
-        # refused before it (a locked email and address) is not (see throttle.py).
         if request is not None:
+            # An account guessed at from many addresses: the sign-in page says so and when to
+            # try again; any other way in (the Django admin's) is refused the same, unchecked.
+            email = axes_username(request, {"username": username})
+            if email and not getattr(request, "portal_wait_checked", False):
+                from multichannel import throttle
+
+                if throttle.account_wait(request, email) is not None:
+                    raise PermissionDenied("Too many failed sign-ins for this account.")
+            # A failure after this point is a guess whose password was checked; one refused
+            # before it (by django-axes or the wait above) is not (see throttle.py).
             request.portal_password_checked = True
         return super().authenticate(request, username=username, password=password, **kwargs)
 

@@ -290,6 +290,26 @@ def test_guesses_from_many_addresses_make_a_new_address_wait_unchecked(
         assert "(in about 60 seconds)" in again.content.decode()
 
 
+def test_the_django_admins_sign_in_is_no_way_around_the_wait(settings, db):
+    operator = User.objects.create_superuser(
+        email="operator@portal.example", password=PASSWORD, full_name="Olivia Operator"
+    )
+    credentials = {"username": operator.email, "password": PASSWORD}
+    assert (
+        Client(REMOTE_ADDR="192.0.2.20").post(reverse("admin:login"), credentials).status_code
+        == 302
+    )
+    guess_from_many_addresses(operator.email, settings.PORTAL_ACCOUNT_FAILURE_LIMIT)
+
+    stranger = Client(REMOTE_ADDR="203.0.113.60")
+    assert stranger.post(reverse("admin:login"), credentials).status_code == 200
+    assert "_auth_user_id" not in stranger.session
+    # From where the operator signed in before, the admin's sign-in still works.
+    known = Client(REMOTE_ADDR="192.0.2.20")
+    assert known.post(reverse("admin:login"), credentials).status_code == 302
+    assert known.session["_auth_user_id"] == str(operator.pk)
+
+
 def test_an_email_nobody_has_is_slowed_down_the_same(settings, db):
     guess_from_many_addresses("nobody@contoso.example", settings.PORTAL_ACCOUNT_FAILURE_LIMIT)
     assert sign_in(Client(REMOTE_ADDR="203.0.113.50"), "nobody@contoso.example").status_code == 429

@@ -28,6 +28,8 @@ class SignInForm(auth_forms.AuthenticationForm):
         # signed in from, the sign-in waits, and its password is not even checked.
         email = (self.cleaned_data.get("username") or "").strip().lower()
         wait = throttle.account_wait(self.request, email) if email else None
+        if self.request is not None:
+            self.request.portal_wait_checked = True  # once a sign-in: it may take a turn
         if wait is not None:
             raise forms.ValidationError(self.slowed_down_message(wait), code="account_slowed")
         return super().clean()
