@@ -613,11 +613,12 @@ def can_cancel_transfer(viewer, transfer) -> Check:
 
 
 def can_answer_transfer(viewer, transfer) -> Check:
-    """Accept or decline: a Global admin of the source partner."""
-    if transfer.source_partner_id != viewer.partner_id:
-        return Check(False, "Only the partner that holds the subscriptions answers.")
+    """Accept or decline: a Global admin of the source partner. The role comes first, so that
+    whoever lacks it is told so (403) on either side of the transfer."""
     if not has(viewer, Perm.ACCEPT_TRANSFERS):
         return _missing(Perm.ACCEPT_TRANSFERS)
+    if transfer.source_partner_id != viewer.partner_id:
+        return Check(False, "Only the partner that holds the subscriptions answers.")
     return _transfer_pending(transfer)
 
 

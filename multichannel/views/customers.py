@@ -150,6 +150,9 @@ class CustomerMixin(PortalMixin):
     def customer(self):
         return access.get_customer_for(self.request.user, self.kwargs["uuid"])
 
+    def get_subject(self):
+        return self.customer
+
     @cached_property
     def relationship(self):
         """Our relationship with the customer: the active one, else the latest."""
@@ -339,9 +342,8 @@ class SubscriptionCreateView(CustomerMixin, ServiceFormMixin, FormView):
     def check(self):
         return access.can_enter_subscription(self.request.user, self.customer, managed=self.managed)
 
-    def get(self, request, *args, **kwargs):
-        self.check.enforce_role()
-        return super().get(request, *args, **kwargs)
+    def subject_check(self, subject):
+        return self.check
 
     def get_form_kwargs(self):
         return {

@@ -1,7 +1,14 @@
-"""The one gate every portal page goes through.
+"""The one gate every portal page goes through, in this order, whatever the method:
 
-Anonymous → sign-in redirect; signed in without the needed role → 403 naming the role (raised by
-`access.require`); another partner's object → 404 (the `access.*_for` querysets never hold it).
+1. anonymous → sign-in redirect;
+2. signed in without the role the page needs (`permission`, and `action_permission` to change
+   something) → 403 naming the role (raised by `access.require`);
+3. another partner's object (`get_subject`) → 404 (the `access.*_for` querysets never hold it);
+4. an object the user's roles may not act on (`subject_check`, e.g. a User management admin on a
+   Global admin) → 403 naming the role.
+
+Only then does the view read a form or look at the object's state, so a refusal never depends
+on what was posted or on what state the object is in.
 """
 
 from django.contrib import messages
@@ -12,9 +19,13 @@ from django.shortcuts import redirect
 from multichannel import access
 from multichannel.services.errors import RuleViolation
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")  # they read; every other method may change something
+
 
 class PortalMixin(LoginRequiredMixin):
     permission: str | None = None
+    # What a change (a POST) needs besides `permission`, when it needs more.
+    action_permission: str | None = None
     section: str = ""
     title: str = ""
 
@@ -27,7 +38,23 @@ class PortalMixin(LoginRequiredMixin):
             )
         if self.permission:
             access.require(request.user, self.permission)
+        if self.action_permission and request.method not in SAFE_METHODS:
+            access.require(request.user, self.action_permission)
+        subject = self.get_subject()
+        if subject is not None:
+            self.subject_check(subject).enforce_role()
         return super().dispatch(request, *args, **kwargs)
+
+    def get_subject(self):
+        """The one object the page is about, fetched through `access` (a 404 when the user's
+        partner may not see it); None on a page about no one object."""
+        return None
+
+    def subject_check(self, subject) -> access.Check:
+        """Whether the user's roles let them act on this particular object. Only a missing role
+        is refused here (403 naming it); a rule about the object's state (already active, no
+        longer pending) is for the page to explain, after the form is read."""
+        return access.ALLOWED
 
     def get_breadcrumbs(self) -> list[tuple[str, str | None]]:
         return []

@@ -110,9 +110,8 @@ class StartOnboardingView(SubscriptionMixin, FormView):
     def check(self):
         return access.can_onboard(self.request.user, self.subscription)
 
-    def get(self, request, *args, **kwargs):
-        self.check.enforce_role()
-        return super().get(request, *args, **kwargs)
+    def subject_check(self, subject):
+        return self.check
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -215,6 +214,9 @@ class OnboardingStepView(PortalMixin, FormView):
     @cached_property
     def onboarding(self):
         return access.get_onboarding_for(self.request.user, self.kwargs["uuid"])
+
+    def get_subject(self):
+        return self.onboarding
 
     def get(self, request, *args, **kwargs):
         if self.onboarding.is_finished or self.step > self.onboarding.reached:
@@ -404,6 +406,9 @@ class OnboardingDetailView(PortalMixin, TemplateView):
     def onboarding(self):
         return access.get_onboarding_for(self.request.user, self.kwargs["uuid"])
 
+    def get_subject(self):
+        return self.onboarding
+
     def get_title(self):
         return f"Azure onboarding of {self.onboarding.source.offer_name}"
 
@@ -428,6 +433,7 @@ class PlanMoveView(SubscriptionMixin, FormView):
     """Rule 10: why it cannot switch now, the term-end date, and the planned move."""
 
     permission = Perm.VIEW_MOVES
+    action_permission = Perm.PLAN_MOVES
     template_name = "moves/plan.html"
     form_class = PlanMoveForm
 
@@ -455,7 +461,6 @@ class PlanMoveView(SubscriptionMixin, FormView):
         return context
 
     def form_valid(self, form):
-        access.require(self.request.user, Perm.PLAN_MOVES)
         try:
             move = move_services.plan_move(
                 by=self.request.user,
@@ -484,11 +489,15 @@ class MoveMixin(PortalMixin):
     def move(self):
         return access.get_move_for(self.request.user, self.kwargs["uuid"])
 
+    def get_subject(self):
+        return self.move
+
     def get_breadcrumbs(self):
         return [MOVES_CRUMB, (f"{self.move.subscription.offer_name} — {self.move.customer}", None)]
 
 
 class MoveDetailView(MoveMixin, FormView):
+    action_permission = Perm.PLAN_MOVES
     template_name = "moves/move_detail.html"
     form_class = ChecklistForm
 
@@ -516,7 +525,6 @@ class MoveDetailView(MoveMixin, FormView):
         return context
 
     def form_valid(self, form):
-        access.require(self.request.user, Perm.PLAN_MOVES)
         data = form.cleaned_data
         try:
             move_services.update_checklist(

@@ -255,6 +255,9 @@ class RequestDetailView(PortalMixin, TemplateView):
     def invitation(self):
         return access.get_request_for(self.request.user, self.kwargs["uuid"])
 
+    def get_subject(self):
+        return self.invitation
+
     def get_title(self):
         return f"Request to {self.invitation.company_name}"
 
@@ -282,8 +285,15 @@ class RequestSendView(PortalMixin, View):
     permission = Perm.CHANGE_REQUESTS
     http_method_names = ["post"]
 
+    @cached_property
+    def invitation(self):
+        return access.get_request_for(self.request.user, self.kwargs["uuid"])
+
+    def get_subject(self):
+        return self.invitation
+
     def post(self, request, uuid):
-        invitation = access.get_request_for(request.user, uuid)
+        invitation = self.invitation
         try:
             relationship_services.send_request(by=request.user, invitation=invitation)
         except RuleViolation as violation:
@@ -314,6 +324,9 @@ class RequestRevokeView(PortalMixin, FormView):
     @cached_property
     def invitation(self):
         return access.get_request_for(self.request.user, self.kwargs["uuid"])
+
+    def get_subject(self):
+        return self.invitation
 
     def get_title(self):
         return f"Revoke the request to {self.invitation.company_name}"
@@ -367,23 +380,33 @@ class RemoveRelationshipView(CustomerMixin, FormView):
         )
         return context
 
-    def post(self, request, *args, **kwargs):
+    removed = None  # our removed relationship, when the customer left our sight that way
+
+    def get_subject(self):
         try:
-            self.customer  # noqa: B018 — removing it takes the customer out of our sight
+            return super().get_subject()
         except Http404:
-            removed = (
-                Relationship.objects.filter(
-                    partner_id=request.user.partner_id,
-                    customer__uuid=kwargs["uuid"],
-                    status=RelationshipStatus.REMOVED,
+            # Removing it takes the customer out of our sight: a second click, or a colleague
+            # who removed it first, finds it gone.
+            if self.request.method == "POST":
+                self.removed = (
+                    Relationship.objects.filter(
+                        partner_id=self.request.user.partner_id,
+                        customer__uuid=self.kwargs["uuid"],
+                        status=RelationshipStatus.REMOVED,
+                    )
+                    .select_related("customer")
+                    .first()
                 )
-                .select_related("customer")
-                .first()
-            )
-            if removed is None:
+            if self.removed is None:
                 raise
-            # A second click, or a colleague who removed it first.
-            messages.info(request, f"The reseller relationship with {removed.customer} is removed.")
+            return None
+
+    def post(self, request, *args, **kwargs):
+        if self.removed is not None:
+            messages.info(
+                request, f"The reseller relationship with {self.removed.customer} is removed."
+            )
             return redirect("customers:list")
         return super().post(request, *args, **kwargs)
 

@@ -102,6 +102,9 @@ class SubscriptionMixin(PortalMixin):
     def subscription(self):
         return access.get_subscription_for(self.request.user, self.kwargs["uuid"])
 
+    def get_subject(self):
+        return self.subscription
+
     @cached_property
     def today(self):
         return timezone.localdate()
@@ -169,9 +172,8 @@ class SubscriptionActionView(SubscriptionMixin, FormView):
             self.action,
         )
 
-    def get(self, request, *args, **kwargs):
-        self.get_check().enforce_role()
-        return super().get(request, *args, **kwargs)
+    def subject_check(self, subject):
+        return self.get_check()
 
     def get_title(self):
         return f"{self.verb} {self.subscription.offer_name}"

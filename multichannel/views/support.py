@@ -179,10 +179,14 @@ class SupportObjectMixin(PortalMixin):
     def support(self):
         return access.get_support_for(self.request.user, self.kwargs["uuid"])
 
+    def get_subject(self):
+        return self.support
+
 
 class SupportDetailView(SupportObjectMixin, FormView):
     """The request and its thread; the form adds a note."""
 
+    action_permission = Perm.FOLLOW_SUPPORT
     template_name = "support/detail.html"
     form_class = NoteForm
 
@@ -294,11 +298,18 @@ class AttachmentView(PortalMixin, View):
 
     permission = Perm.VIEW_SUPPORT
 
-    def get(self, request, uuid):
-        attachment = get_object_or_404(
-            SupportAttachment.objects.filter(request__in=access.support_for(request.user)),
-            uuid=uuid,
+    @cached_property
+    def attachment(self):
+        return get_object_or_404(
+            SupportAttachment.objects.filter(request__in=access.support_for(self.request.user)),
+            uuid=self.kwargs["uuid"],
         )
+
+    def get_subject(self):
+        return self.attachment
+
+    def get(self, request, uuid):
+        attachment = self.attachment
         try:
             handle = attachment.file.open("rb")
         except FileNotFoundError as exc:

@@ -168,6 +168,9 @@ class TransferMixin(PortalMixin):
     def transfer(self):
         return access.get_transfer_for(self.request.user, self.kwargs["uuid"])
 
+    def get_subject(self):
+        return self.transfer
+
     def get_breadcrumbs(self):
         return [TRANSFERS_CRUMB, (self.transfer.customer.company_name, None)]
 
@@ -200,8 +203,10 @@ class TransferDetailView(TransferMixin, TemplateView):
 
 
 class TransferAnswerView(TransferMixin, FormView):
-    """Accept (choosing the line items) or decline: the source partner's Global admin."""
+    """Accept (choosing the line items) or decline: the source partner's Global admin. Whoever
+    is not a Global admin is refused on either side, before the form or the transfer's state."""
 
+    permission = Perm.ACCEPT_TRANSFERS
     accept = True
 
     def get_template_names(self):
@@ -225,10 +230,6 @@ class TransferAnswerView(TransferMixin, FormView):
     def get_title(self):
         verb = "Accept" if self.accept else "Decline"
         return f"{verb} the transfer of {self.transfer.customer.company_name}'s Azure"
-
-    def get(self, request, *args, **kwargs):
-        access.can_answer_transfer(request.user, self.transfer).enforce_role()
-        return super().get(request, *args, **kwargs)
 
     def form_valid(self, form):
         user, transfer = self.request.user, self.transfer

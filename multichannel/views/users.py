@@ -72,6 +72,9 @@ class UserObjectMixin(PortalMixin):
     def target(self):
         return access.get_user_for(self.request.user, self.kwargs["uuid"])
 
+    def get_subject(self):
+        return self.target
+
     def get_breadcrumbs(self):
         return [USERS_CRUMB, (str(self.target), self.target.get_absolute_url())]
 
@@ -80,6 +83,16 @@ class UserObjectMixin(PortalMixin):
         context["target"] = self.target
         context["actions"] = access.user_actions(self.request.user, self.target)
         return context
+
+
+class UserActionMixin(UserObjectMixin):
+    """A page that changes a user: a User management admin never acts on a Global admin, and
+    is told so before anything posted is read."""
+
+    permission = Perm.CHANGE_USERS
+
+    def subject_check(self, subject):
+        return access.can_change_user(self.request.user, subject)
 
 
 class UserDetailView(UserObjectMixin, DetailView):
@@ -138,14 +151,9 @@ class UserCreateView(PortalMixin, ServiceFormMixin, FormView):
         return redirect("users:detail", uuid=given.user.uuid)
 
 
-class UserEditView(UserObjectMixin, ServiceFormMixin, FormView):
-    permission = Perm.CHANGE_USERS
+class UserEditView(UserActionMixin, ServiceFormMixin, FormView):
     template_name = "users/form.html"
     form_class = UserForm
-
-    def get(self, request, *args, **kwargs):
-        access.can_change_user(request.user, self.target).enforce()
-        return super().get(request, *args, **kwargs)
 
     def get_title(self):
         return f"Edit {self.target}"
@@ -172,10 +180,9 @@ class UserEditView(UserObjectMixin, ServiceFormMixin, FormView):
         return redirect("users:detail", uuid=self.target.uuid)
 
 
-class UserStatusView(UserObjectMixin, DetailView):
+class UserStatusView(UserActionMixin, DetailView):
     """Confirm, then deactivate or reactivate. GET asks; POST does."""
 
-    permission = Perm.CHANGE_USERS
     template_name = "users/confirm_status.html"
     context_object_name = "target"
     deactivate = True
@@ -187,10 +194,6 @@ class UserStatusView(UserObjectMixin, DetailView):
         if self.deactivate:
             return access.can_deactivate(self.request.user, self.target)
         return access.can_reactivate(self.request.user, self.target)
-
-    def get(self, request, *args, **kwargs):
-        self.check().enforce_role()
-        return super().get(request, *args, **kwargs)
 
     def get_title(self):
         return f"{'Deactivate' if self.deactivate else 'Reactivate'} {self.target}"
@@ -221,14 +224,9 @@ class UserStatusView(UserObjectMixin, DetailView):
         return redirect("users:detail", uuid=self.target.uuid)
 
 
-class UserPasswordResetView(UserObjectMixin, ServiceFormMixin, FormView):
-    permission = Perm.CHANGE_USERS
+class UserPasswordResetView(UserActionMixin, ServiceFormMixin, FormView):
     template_name = "users/reset_password.html"
     form_class = PasswordResetForm
-
-    def get(self, request, *args, **kwargs):
-        access.can_reset_password(request.user, self.target).enforce_role()
-        return super().get(request, *args, **kwargs)
 
     def get_title(self):
         return f"Reset the password of {self.target}"
