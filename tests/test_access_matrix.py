@@ -14,6 +14,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
+from multichannel.roles import Role
 from tests.conftest import signed_in
 from tests.factories import PASSWORD
 
@@ -479,3 +480,61 @@ def test_a_superuser_without_a_partner_is_sent_to_the_admin(db):
     response = signed_in(operator).get(reverse("home"))
     assert response.status_code == 403
     assert "admin site" in response.content.decode()
+
+
+# --- What the refusals above leave behind --------------------------------------------------------
+
+
+def test_a_user_management_admin_is_refused_on_a_global_admin_whatever_is_posted(
+    as_user_admin, second_global_admin
+):
+    from multichannel.models import AuditEntry, User
+
+    target = second_global_admin
+    before = User.objects.filter(pk=target.pk).values().get()
+    entries = AuditEntry.objects.count()
+
+    for url_name, data in (
+        ("users:edit", {"full_name": "", "email": "not an email"}),
+        ("users:edit", {"full_name": "Blake B", "email": target.email, "roles": ["sales_agent"]}),
+        ("users:deactivate", {}),
+        ("users:reactivate", {}),  # already active: the role is what answers
+        ("users:reset-password", {"delivery": "carrier pigeon"}),
+    ):
+        response = as_user_admin.post(reverse(url_name, args=[target.uuid]), data)
+
+        assert response.status_code == 403, url_name
+        page = response.content.decode()
+        assert "Only a Global admin can change a Global admin&#x27;s account." in page, url_name
+        assert "Role needed: <strong>Global admin</strong>" in page, url_name
+
+    assert User.objects.filter(pk=target.pk).values().get() == before
+    assert AuditEntry.objects.count() == entries
+
+
+@pytest.mark.parametrize("answer", ["transfers:accept", "transfers:decline"])
+def test_a_sales_agent_of_either_partner_is_told_a_transfer_needs_a_global_admin(
+    answer, transfer, other_partner, as_sales_agent
+):
+    from multichannel.models import TransferRequest, TransferStatus
+    from tests.factories import make_user
+
+    their_sales_agent = make_user(other_partner, Role.SALES_AGENT, email="sam@fabrikam.example")
+    for client in (as_sales_agent, signed_in(their_sales_agent)):  # the target's, the source's
+        for data in ({}, {"subscriptions": ["x"], "reason": "x" * 600}):
+            response = client.post(reverse(answer, args=[transfer.uuid]), data)
+
+            assert response.status_code == 403
+            assert "Role needed: <strong>Global admin</strong>" in response.content.decode()
+
+    assert TransferRequest.objects.get().status == TransferStatus.PENDING
+
+
+def test_another_partners_support_request_is_a_404_whatever_is_assigned(
+    support_request, as_other_partner, other_partner_admin
+):
+    url = reverse("support:assign", args=[support_request.uuid])
+    for assignee in ("", "not-a-uuid", str(uuid.uuid4()), str(other_partner_admin.uuid)):
+        assert as_other_partner.post(url, {"assignee": assignee}).status_code == 404
+    support_request.refresh_from_db()
+    assert support_request.assigned_to is None
