@@ -91,6 +91,27 @@ def _direct_subscription(client, request, url):
     return reverse("subscriptions:plan-move", args=[direct.uuid])
 
 
+def _azure_held_elsewhere(client, request, url):
+    """A customer of ours whose Azure the other partner holds: a transfer can be asked."""
+    from multichannel.models import Relationship, RelationshipStatus, Subscription
+    from multichannel.services.permissions import refresh_customer_access
+
+    customer = request.getfixturevalue("held_subscription").customer
+    other = request.getfixturevalue("other_partner")
+    Relationship.objects.create(partner=other, customer=customer, status=RelationshipStatus.ACTIVE)
+    refresh_customer_access(customer, other)
+    Subscription.objects.create(
+        customer=customer,
+        offer_name="Azure plan",
+        offer_id="DZH318Z0BPS6",
+        billing_type="usage",
+        channel="csp",
+        partner_of_record=other,
+        external_id=uuid.uuid4(),
+    )
+    return url
+
+
 def _relationship_ended(client, request, url):
     from multichannel.models import Relationship, RelationshipStatus
     from multichannel.services.permissions import refresh_customer_access
@@ -531,3 +552,81 @@ def test_markup_in_a_message_is_kept_as_text_but_never_nested_in_a_link():
     assert said[1:] == ["This field is required."]  # the hidden field's: not named
     linked = [error.text for error in errors if error.anchor == "own-id"]
     assert linked == ["Name: This field is required.", "Name: Taken by Contoso & others."]
+
+
+# A refusal that is about no one field (a rule the service enforces) is said twice: in the
+# summary at the top and above the form, not a third time by a template of the page's own.
+REFUSED_AS_A_WHOLE = {
+    "relationships:new-review": (
+        "multichannel.services.relationships.request_relationship",
+        {"email_text": "Hello"},
+        _review_step,
+    ),
+    "customers:onboard-azure": (
+        "multichannel.services.onboarding.start_with_entered_source",
+        {
+            "external_id": str(uuid.uuid4()),
+            "channel": "direct",
+            "offer_name": "Azure plan",
+            "offer_id": "MS-AZR-0017P",
+        },
+        None,
+    ),
+    "subscriptions:plan-move": (
+        "multichannel.services.moves.plan_move",
+        {"remind_days_before": "30"},
+        _direct_subscription,
+    ),
+    "transfers:new": (
+        "multichannel.services.transfers.request_transfer",
+        lambda request: {
+            "customer": request.getfixturevalue("held_subscription").customer.uuid,
+            "source_partner": request.getfixturevalue("other_partner").uuid,
+            "product_types": "azure",
+            "notify_email": "it@northwind.example",
+        },
+        _azure_held_elsewhere,
+    ),
+    "invitation": (
+        "multichannel.services.relationships.check_answer",
+        {
+            "answer": "accept",
+            "name": "Ann Admin",
+            "email": "ann@litware.onmicrosoft.com",
+            "agree": "on",
+        },
+        _invitation_page,
+    ),
+    "onboardings:review": (
+        "multichannel.services.onboarding.finish",
+        {},
+        _onboarding_step(4),
+    ),
+}
+
+
+@pytest.mark.parametrize("url_name", sorted(REFUSED_AS_A_WHOLE))
+def test_a_refusal_of_the_whole_form_is_said_at_the_top_and_above_the_form(
+    url_name, request, monkeypatch, db
+):
+    service, data, prepare = REFUSED_AS_A_WHOLE[url_name]
+    row = FORM_PAGES[url_name]
+    client = (
+        Client() if row.persona == "anonymous" else signed_in(request.getfixturevalue(row.persona))
+    )
+    url = reverse(url_name, kwargs=_kwargs(row.about, request))
+    if prepare:
+        url = prepare(client, request, url)
+    said = "The rule this breaks, in words."
+
+    def refuse(*args, **kwargs):
+        raise RuleViolation(said)
+
+    monkeypatch.setattr(service, refuse)
+    if callable(data):  # about objects the test made
+        data = data(request)
+
+    page = client.post(url, data).content.decode()
+
+    assert Page(page).items == [said]
+    assert page.count(said) == 2
