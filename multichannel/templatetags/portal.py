@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django import template
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
@@ -65,5 +67,8 @@ def iso_second(value) -> str:
 
 @register.filter(expects_localtime=True)
 def isoformat(value) -> str:
-    """`|date:"c"`: for a `<time datetime>` attribute."""
+    """`|date:"c"` to the second, for a `<time datetime>` attribute: HTML allows at most three
+    digits after the seconds, and a stored time has six."""
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
     return value.isoformat() if hasattr(value, "isoformat") else ""
