@@ -49,9 +49,9 @@ def _flush_past_the_activity_log_guard():
         )
         return ["SET LOCAL session_replication_role = replica", *statements] if statements else []
 
-    DatabaseOperations.sql_flush = sql_flush
+    DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
     yield
-    DatabaseOperations.sql_flush = original
+    DatabaseOperations.sql_flush = original  # type: ignore[method-assign]
 
 
 @pytest.fixture
