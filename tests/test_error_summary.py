@@ -587,6 +587,11 @@ REFUSED_AS_A_WHOLE = {
         },
         _azure_held_elsewhere,
     ),
+    "support:detail": (
+        "multichannel.services.support.add_note",
+        {"body": "Called the customer."},
+        None,
+    ),
     "invitation": (
         "multichannel.services.relationships.check_answer",
         {
