@@ -6,8 +6,11 @@ from playwright.sync_api import expect
 
 from multichannel.models import Channel
 from multichannel.roles import Role
-from tests.browser.conftest import sign_in
+from multichannel.services.relationships import send_request
+from tests.browser.conftest import SCROLLING_BOXES, sign_in
 from tests.factories import PASSWORD, SubscriptionFactory, make_user
+from tests.test_customer_views import add_customer, add_subscription
+from tests.test_relationships import make_request
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -166,6 +169,30 @@ def test_on_a_phone_the_activity_log_shows_every_action(new_page, global_admin, 
     assert_rows_fit(phone, with_link=False)
     expect(phone.get_by_role("columnheader", name="Action")).to_be_in_viewport(ratio=1)
     expect(phone.get_by_role("cell", name="Move planned").first).to_be_visible()
+
+
+def test_on_a_phone_long_names_and_addresses_wrap_instead_of_widening_the_page(
+    new_page, sales_agent
+):
+    name = "Contoso Pharmaceuticals International Holdings Incorporated"
+    domain = "contosopharmaceuticalsintl.onmicrosoft.com"
+    add_subscription(add_customer(sales_agent, name, domain=domain))
+    request = send_request(
+        by=sales_agent, invitation=make_request(sales_agent, company=name, domain=f"eu{domain}")
+    )
+    phone = new_page(**PHONE)
+    sign_in(phone, sales_agent.email, PASSWORD)
+
+    for path in ("/customers/", "/relationship-requests/", request.get_absolute_url()):
+        phone.goto(path)
+        assert_no_sideways_scroll(phone)
+        # Nor does a list hide columns behind a sideways scroll of its own.
+        assert phone.evaluate(SCROLLING_BOXES) == [], path
+
+    resend = phone.get_by_role("button", name=f"Resend the email to admin@eu{domain}")
+    expect(resend).to_be_in_viewport(ratio=1)
+    phone.goto("/customers/")
+    expect(phone.get_by_role("columnheader", name="Live subscriptions")).to_be_in_viewport(ratio=1)
 
 
 # --- Keyboard focus -------------------------------------------------------------------------------
