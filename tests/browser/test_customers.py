@@ -69,7 +69,7 @@ def test_a_sales_agent_adds_a_customer_then_enters_a_subscription_bought_elsewhe
     page.get_by_label("Term end").fill("2027-05-31")
     page.get_by_role("button", name="Record subscription").click()
 
-    expect(page.get_by_text("Enter a valid UUID.")).to_be_visible()
+    expect(page.get_by_text("Enter a valid UUID.", exact=True)).to_be_visible()  # by the field
     expect(page.get_by_label("Offer name")).to_have_value("Microsoft 365 Business Standard")
     page.get_by_label("Subscription ID").fill("6f9619ff-8b86-d011-b42d-00cf4fc964ff")
     page.get_by_role("button", name="Record subscription").click()

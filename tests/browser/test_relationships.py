@@ -67,9 +67,9 @@ def test_request_accept_and_see_the_customer(new_page, sales_agent, other_partne
     customer.get_by_label("Your work email").fill("lee@contoso.example")
     customer.get_by_label("I have read and accept the Microsoft Customer Agreement").check()
     customer.get_by_role("button", name="Accept").click()
-    expect(
-        customer.get_by_text("Use your email address in litware.onmicrosoft.com")
-    ).to_be_visible()
+    expect(customer.locator("#error_1_id_email")).to_contain_text(
+        "Use your email address in litware.onmicrosoft.com"
+    )
     expect(customer.get_by_label("Your name")).to_have_value("Lee Gu")
     customer.get_by_label("Your work email").fill("lee@litware.onmicrosoft.com")
     customer.get_by_label("I have read and accept the Microsoft Customer Agreement").check()
