@@ -19,6 +19,7 @@ def test_check_deploy_is_clean_with_production_variables(tmp_path):
         "SECRET_KEY": "x7!kq2@v9#r4$w8^m1&p6*z3(b5)n0_c-Lh=Gt+Yd[Fs]Ja{Ue}Io|Pa;Sd:Kl,Zx.Cv/Bn?",
         "ALLOWED_HOSTS": "portal.example.com",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+        "PORTAL_BASE_URL": "https://portal.example.com",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -30,6 +31,26 @@ def test_check_deploy_is_clean_with_production_variables(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_fails_without_the_portal_address(tmp_path):
+    env = {
+        "PATH": os.environ["PATH"],
+        "DEBUG": "false",
+        "SECRET_KEY": "x7!kq2@v9#r4$w8^m1&p6*z3(b5)n0_c-Lh=Gt+Yd[Fs]Ja{Ue}Io|Pa;Sd:Kl,Zx.Cv/Bn?",
+        "ALLOWED_HOSTS": "portal.example.com",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "PORTAL_BASE_URL is not set" in result.stderr + result.stdout
 
 
 @pytest.mark.parametrize("command", [["check"], ["makemigrations", "--check", "--dry-run"]])
