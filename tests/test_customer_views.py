@@ -2,9 +2,10 @@
 
 import html
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -26,7 +27,16 @@ from multichannel.services.customers import create_customer
 from multichannel.services.permissions import refresh_customer_access
 from tests.factories import SubscriptionFactory, bulk_managed_customers
 
-TODAY = date.today()
+# Every test here runs on this day, whatever the day the suite runs: the term ends written below
+# stay ahead (a term ending 2027-03-31 can move to us after it), and a run across midnight does
+# not leave TODAY behind.
+TODAY = date(2026, 11, 27)
+
+
+@pytest.fixture(autouse=True)
+def _on_a_fixed_day():
+    with time_machine.travel(datetime(2026, 11, 27, 10, 0, tzinfo=UTC)):
+        yield
 
 
 def add_customer(by, name="Northwind Traders", domain=None, **extra) -> Customer:

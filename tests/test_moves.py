@@ -5,9 +5,10 @@ before their term ends (rule 10), with the reminder that brings them back in tim
 import html
 import io
 import re
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
@@ -44,7 +45,17 @@ from tests.factories import (
 )
 from tests.races import race, slowly
 
-TODAY = timezone.localdate()
+# Every test here runs on this day, whatever the day the suite runs: a run across midnight does
+# not leave TODAY behind the services' today.
+TODAY = date(2026, 11, 27)
+
+
+@pytest.fixture(autouse=True)
+def _on_a_fixed_day():
+    with time_machine.travel(datetime(2026, 11, 27, 10, 0, tzinfo=UTC)):
+        yield
+
+
 OTHER_CHANNELS = [Channel.DIRECT, Channel.ADVISOR, Channel.OPEN, Channel.EA, Channel.THIRD_PARTY]
 CANCEL, KEEP = ServiceDisposition.CANCEL.value, ServiceDisposition.KEEP.value
 SERVICES = [("Web app: contoso-shop", CANCEL), ("SQL database: orders", KEEP)]
