@@ -44,6 +44,14 @@ class SupportStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+# The life cycle: which status may follow which (anything else is refused).
+TRANSITIONS = {
+    SupportStatus.OPEN: {SupportStatus.ATTENTION_NEEDED, SupportStatus.CLOSED},
+    SupportStatus.ATTENTION_NEEDED: {SupportStatus.OPEN, SupportStatus.CLOSED},
+    SupportStatus.CLOSED: {SupportStatus.OPEN},  # reopen
+}
+
+
 class SupportRequestQuerySet(models.QuerySet):
     def overdue(self, now=None):
         """Past the initial response target with no response yet, and not closed."""
