@@ -9,10 +9,9 @@ from datetime import date, timedelta
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.test import Client
 
 from multichannel.roles import Role
-from tests.factories import PartnerFactory, make_user
+from tests.factories import PartnerFactory, make_user, signed_in
 
 
 @pytest.fixture(autouse=True)
@@ -131,12 +130,6 @@ def held_subscription(global_admin):
     )
 
 
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 @pytest.fixture
 def as_global_admin(global_admin):
     return signed_in(global_admin)
@@ -155,12 +148,6 @@ def as_sales_agent(sales_agent):
 @pytest.fixture
 def as_other_partner(other_partner_admin):
     return signed_in(other_partner_admin)
-
-
-def on_postgres() -> bool:
-    from django.db import connection
-
-    return connection.vendor == "postgresql"
 
 
 def pytest_collection_modifyitems(config, items):

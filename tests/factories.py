@@ -2,16 +2,24 @@ import datetime
 import uuid
 
 import factory
+from django.db import connection
+from django.template import engines
+from django.test import Client
 from factory.django import DjangoModelFactory
 
 from multichannel.models import (
+    AzureOnboarding,
     BillingType,
     Channel,
     Cloud,
     CommerceType,
     Customer,
+    MoveStatus,
+    OnboardingStatus,
     Partner,
+    PlannedMove,
     Relationship,
+    RelationshipRequest,
     RelationshipStatus,
     Subscription,
     SubscriptionStatus,
@@ -19,7 +27,9 @@ from multichannel.models import (
     User,
 )
 from multichannel.roles import Role
+from multichannel.services.customers import create_customer
 from multichannel.services.permissions import refresh_customer_access
+from multichannel.services.relationships import request_relationship
 from multichannel.services.users import RoleGroupLookup
 
 PASSWORD = "correct-horse-battery-staple"
@@ -151,3 +161,129 @@ def bulk_managed_customers(partner, count: int, subscriptions_each: int = 1) -> 
         SubscriptionFactory.build(customer=c) for c in customers for _ in range(subscriptions_each)
     )
     return customers
+
+
+# --- What the pages and services are given, in the shapes many test modules need -------------
+
+
+def signed_in(user) -> Client:
+    """A browser session of `user`, already signed in."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def add_customer(by, name="Northwind Traders", domain=None, **extra) -> Customer:
+    """A customer added through the service, as the Add customer page adds it."""
+    return create_customer(
+        by=by,
+        company_name=name,
+        primary_domain=domain or f"{name.lower().replace(' ', '')}.onmicrosoft.com",
+        country="US",
+        contact_name="Nancy Davolio",
+        contact_email="nancy@northwind.example",
+        **extra,
+    )
+
+
+def add_subscription(customer, **fields) -> Subscription:
+    """A license subscription bought through another channel, 100 days into its annual term."""
+    today = datetime.date.today()
+    values = {
+        "offer_name": "Microsoft 365 E3",
+        "offer_id": "CFQ7TTC0LFLX",
+        "billing_type": BillingType.LICENSE,
+        "channel": Channel.DIRECT,
+        "external_id": uuid.uuid4(),
+        "quantity": 10,
+        "term": Term.ANNUAL,
+        "term_start": today - datetime.timedelta(days=100),
+        "term_end": today + datetime.timedelta(days=265),
+    }
+    values.update(fields)
+    if values["billing_type"] == BillingType.USAGE:
+        values.update(quantity=None, term="", term_start=None, term_end=None)
+    return Subscription.objects.create(customer=customer, **values)
+
+
+def customer_form(**overrides) -> dict[str, str]:
+    """What a person types into the Add customer form."""
+    data = {
+        "company_name": "Tailwind Toys",
+        "primary_domain": "TailwindToys.onmicrosoft.com",
+        "tenant_id": "",
+        "country": "GB",
+        "contact_name": "Terry Adams",
+        "contact_email": "terry@tailwindtoys.example",
+        "contact_phone": "+44 20 7946 0000",
+    }
+    data.update(overrides)
+    return data
+
+
+def make_request(
+    by, *, company="Litware", domain="litware.onmicrosoft.com", roles=(), days=None, text=None
+) -> RelationshipRequest:
+    """A reseller relationship request sent by `by`."""
+    return request_relationship(
+        by=by,
+        company_name=company,
+        domain=domain,
+        contact_email=f"admin@{domain}",
+        delegated_admin_roles=list(roles),
+        delegated_admin_days=days,
+        email_text=text or f"Hello {company}, Contoso would like to be your reseller.",
+    )
+
+
+def many_onboardings(partner, users, count: int) -> None:
+    """`count` Azure onboardings at once (bulk inserts), for tests that measure list pages."""
+    customers = bulk_managed_customers(partner, count, subscriptions_each=0)
+    sources = Subscription.objects.bulk_create(
+        SubscriptionFactory.build(customer=c, usage=True, channel=Channel.EA) for c in customers
+    )
+    news = Subscription.objects.bulk_create(
+        SubscriptionFactory.build(customer=c, usage=True, held_by=partner) for c in customers
+    )
+    AzureOnboarding.objects.bulk_create(
+        AzureOnboarding(
+            partner=partner,
+            customer=c,
+            source=s,
+            new_subscription=n if i % 2 else None,
+            friendly_name=f"Azure {i}",
+            reached=1 + i % 4,
+            status=OnboardingStatus.FINISHED if i % 5 == 0 else OnboardingStatus.IN_PROGRESS,
+            created_by=users[i % 2],
+            updated_by=users[(i + 1) % 2],
+        )
+        for i, (c, s, n) in enumerate(zip(customers, sources, news, strict=True))
+    )
+
+
+def many_moves(partner, users, count: int) -> None:
+    """`count` planned moves at once (bulk inserts), for tests that measure list pages."""
+    customers = bulk_managed_customers(partner, count, subscriptions_each=1)
+    subscriptions = Subscription.objects.filter(customer__in=customers)
+    PlannedMove.objects.bulk_create(
+        PlannedMove(
+            partner=partner,
+            customer=s.customer,
+            subscription=s,
+            term_end=s.term_end,
+            remind_on=s.term_end - datetime.timedelta(days=30),
+            status=[MoveStatus.PLANNED, MoveStatus.DUE, MoveStatus.DONE][i % 3],
+            created_by=users[i % 2],
+        )
+        for i, s in enumerate(subscriptions.select_related("customer"))
+    )
+
+
+def on_postgres() -> bool:
+    """Whether the tests run on PostgreSQL (row locks and triggers are there only)."""
+    return connection.vendor == "postgresql"
+
+
+def render(source: str, **context) -> str:
+    """A template snippet rendered with the portal's filters and tags loaded."""
+    return engines["django"].from_string("{% load portal %}" + source).render(context)

@@ -15,8 +15,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from multichannel.roles import Role
-from tests.conftest import signed_in
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, signed_in
 
 PERSONAS = ["anonymous", "global_admin", "user_admin", "sales_agent", "other_partner_admin"]
 

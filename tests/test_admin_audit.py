@@ -28,7 +28,7 @@ from multichannel.services.errors import RuleViolation
 from multichannel.services.partners import create_partner
 from multichannel.services.support import add_note
 from multichannel.services.users import AccessDelivery, change_own_password
-from tests.conftest import signed_in
+from tests.factories import signed_in
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,7 @@ from django.utils import timezone
 from multichannel.middleware import SIGNED_IN_AT
 from multichannel.models import Action, AuditEntry, User
 from multichannel.roles import Role
-from tests.conftest import signed_in
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user, signed_in
 
 
 def sign_in(client: Client, email: str, password: str = PASSWORD, **extra):

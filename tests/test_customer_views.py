@@ -1,7 +1,6 @@
 """Customers and subscriptions as a partner employee meets them in the pages."""
 
 import html
-import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -23,9 +22,14 @@ from multichannel.models import (
     SubscriptionStatus,
     Term,
 )
-from multichannel.services.customers import create_customer
 from multichannel.services.permissions import refresh_customer_access
-from tests.factories import SubscriptionFactory, bulk_managed_customers
+from tests.factories import (
+    SubscriptionFactory,
+    add_customer,
+    add_subscription,
+    bulk_managed_customers,
+    customer_form,
+)
 
 # Every test here runs on this day, whatever the day the suite runs: the term ends written below
 # stay ahead (a term ending 2027-03-31 can move to us after it), and a run across midnight does
@@ -37,36 +41,6 @@ TODAY = date(2026, 11, 27)
 def _on_a_fixed_day():
     with time_machine.travel(datetime(2026, 11, 27, 10, 0, tzinfo=UTC)):
         yield
-
-
-def add_customer(by, name="Northwind Traders", domain=None, **extra) -> Customer:
-    return create_customer(
-        by=by,
-        company_name=name,
-        primary_domain=domain or f"{name.lower().replace(' ', '')}.onmicrosoft.com",
-        country="US",
-        contact_name="Nancy Davolio",
-        contact_email="nancy@northwind.example",
-        **extra,
-    )
-
-
-def add_subscription(customer, **fields) -> Subscription:
-    values = {
-        "offer_name": "Microsoft 365 E3",
-        "offer_id": "CFQ7TTC0LFLX",
-        "billing_type": BillingType.LICENSE,
-        "channel": Channel.DIRECT,
-        "external_id": uuid.uuid4(),
-        "quantity": 10,
-        "term": Term.ANNUAL,
-        "term_start": TODAY - timedelta(days=100),
-        "term_end": TODAY + timedelta(days=265),
-    }
-    values.update(fields)
-    if values["billing_type"] == BillingType.USAGE:
-        values.update(quantity=None, term="", term_start=None, term_end=None)
-    return Subscription.objects.create(customer=customer, **values)
 
 
 def share(customer, partner):
@@ -278,20 +252,6 @@ def test_the_customer_page_costs_the_same_queries_however_many_subscriptions(
 
 
 # --- Adding a customer ----------------------------------------------------------------------
-
-
-def customer_form(**overrides):
-    data = {
-        "company_name": "Tailwind Toys",
-        "primary_domain": "TailwindToys.onmicrosoft.com",
-        "tenant_id": "",
-        "country": "GB",
-        "contact_name": "Terry Adams",
-        "contact_email": "terry@tailwindtoys.example",
-        "contact_phone": "+44 20 7946 0000",
-    }
-    data.update(overrides)
-    return data
 
 
 def test_adding_a_customer_starts_an_active_relationship(as_sales_agent, sales_agent, partner):

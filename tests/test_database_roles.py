@@ -12,9 +12,7 @@ from django.urls import reverse
 
 from multichannel.models import Action, AuditEntry, Customer
 from multichannel.services.audit import record
-from tests.conftest import on_postgres
-from tests.factories import PASSWORD
-from tests.test_customer_views import customer_form
+from tests.factories import PASSWORD, customer_form, on_postgres
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,7 @@ from django.views.generic.edit import FormMixin
 
 from multichannel.services.errors import RuleViolation
 from multichannel.templatetags.error_summary import field_anchor, page_errors
-from tests.conftest import signed_in
+from tests.factories import signed_in
 
 
 @dataclass(frozen=True)

@@ -35,13 +35,14 @@ from multichannel.services import moves as move_services
 from multichannel.services import onboarding as onboarding_services
 from multichannel.services.errors import RuleViolation
 from multichannel.services.relationships import remove_relationship, request_relationship
-from tests.conftest import signed_in
 from tests.factories import (
     PartnerFactory,
     SubscriptionFactory,
-    bulk_managed_customers,
     make_managed_customer,
     make_user,
+    many_moves,
+    many_onboardings,
+    signed_in,
 )
 from tests.races import race, slowly
 
@@ -1426,47 +1427,6 @@ def test_the_customer_page_links_each_subscription_to_its_move(
 # --- 10. What the lists cost ------------------------------------------------------------------
 
 QUERY_BOUND = 6  # measured, SQLite and PostgreSQL: session, user, roles, permissions, count, page
-
-
-def many_onboardings(partner, users, count):
-    customers = bulk_managed_customers(partner, count, subscriptions_each=0)
-    sources = Subscription.objects.bulk_create(
-        SubscriptionFactory.build(customer=c, usage=True, channel=Channel.EA) for c in customers
-    )
-    news = Subscription.objects.bulk_create(
-        SubscriptionFactory.build(customer=c, usage=True, held_by=partner) for c in customers
-    )
-    AzureOnboarding.objects.bulk_create(
-        AzureOnboarding(
-            partner=partner,
-            customer=c,
-            source=s,
-            new_subscription=n if i % 2 else None,
-            friendly_name=f"Azure {i}",
-            reached=1 + i % 4,
-            status=OnboardingStatus.FINISHED if i % 5 == 0 else OnboardingStatus.IN_PROGRESS,
-            created_by=users[i % 2],
-            updated_by=users[(i + 1) % 2],
-        )
-        for i, (c, s, n) in enumerate(zip(customers, sources, news, strict=True))
-    )
-
-
-def many_moves(partner, users, count):
-    customers = bulk_managed_customers(partner, count, subscriptions_each=1)
-    subscriptions = Subscription.objects.filter(customer__in=customers)
-    PlannedMove.objects.bulk_create(
-        PlannedMove(
-            partner=partner,
-            customer=s.customer,
-            subscription=s,
-            term_end=s.term_end,
-            remind_on=s.term_end - timedelta(days=30),
-            status=[MoveStatus.PLANNED, MoveStatus.DUE, MoveStatus.DONE][i % 3],
-            created_by=users[i % 2],
-        )
-        for i, s in enumerate(subscriptions.select_related("customer"))
-    )
 
 
 @pytest.mark.parametrize("count", [3, 40])

@@ -12,8 +12,7 @@ from django.urls import reverse
 
 from multichannel.services.subscriptions import set_auto_renew
 from multichannel.services.support import add_note
-from tests.conftest import signed_in
-from tests.test_template_filters import render
+from tests.factories import render, signed_in
 
 # A valid date, or a local or global date and time with at most three digits after the seconds
 # (HTML's "valid date string" and "valid global date and time string").

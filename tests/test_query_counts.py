@@ -24,9 +24,14 @@ from multichannel.models import (
 from multichannel.roles import Role
 from multichannel.services.relationships import request_relationship
 from multichannel.services.support import add_note, file_request
-from tests.conftest import signed_in
-from tests.factories import SubscriptionFactory, bulk_managed_customers, make_user
-from tests.test_moves import many_moves, many_onboardings
+from tests.factories import (
+    SubscriptionFactory,
+    bulk_managed_customers,
+    make_user,
+    many_moves,
+    many_onboardings,
+    signed_in,
+)
 
 MAX_QUERIES = 12
 

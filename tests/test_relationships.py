@@ -36,30 +36,19 @@ from multichannel.roles import Role
 from multichannel.services import relationships as relationship_services
 from multichannel.services.customers import create_customer
 from multichannel.services.errors import RuleViolation
-from tests.conftest import signed_in
 from tests.factories import (
     CustomerFactory,
     PartnerFactory,
     SubscriptionFactory,
     make_managed_customer,
+    make_request,
     make_user,
+    signed_in,
 )
 
 ROLES = ["Global reader", "User administrator"]
 DOMAIN = "litware.onmicrosoft.com"
 ADMIN_EMAIL = "lee@litware.onmicrosoft.com"
-
-
-def make_request(by, *, company="Litware", domain=DOMAIN, roles=(), days=None, text=None):
-    return relationship_services.request_relationship(
-        by=by,
-        company_name=company,
-        domain=domain,
-        contact_email=f"admin@{domain}",
-        delegated_admin_roles=list(roles),
-        delegated_admin_days=days,
-        email_text=text or f"Hello {company}, Contoso would like to be your reseller.",
-    )
 
 
 def overdue(invitation):

@@ -111,7 +111,7 @@ PAGES = [
 def _render(request, name, persona, kwargs):
     from django.test import Client
 
-    from tests.conftest import signed_in
+    from tests.factories import signed_in
 
     def resolve(path: str):
         fixture, *attributes = path.split(".")

@@ -43,12 +43,12 @@ from multichannel.services.customers import enter_subscription
 from multichannel.services.errors import RuleViolation
 from multichannel.services.permissions import refresh_customer_access
 from multichannel.services.relationships import remove_relationship
-from tests.conftest import signed_in
 from tests.factories import (
     PartnerFactory,
     SubscriptionFactory,
     make_managed_customer,
     make_user,
+    signed_in,
 )
 from tests.races import race
 

@@ -38,8 +38,7 @@ from multichannel.roles import Role
 from multichannel.services import support as support_services
 from multichannel.services.errors import RuleViolation
 from multichannel.services.support import check_attachment, clean_attachment_name
-from tests.conftest import signed_in
-from tests.factories import SubscriptionFactory, make_managed_customer, make_user
+from tests.factories import SubscriptionFactory, make_managed_customer, make_user, signed_in
 
 # --- Helpers and fixtures -----------------------------------------------------------------------
 

@@ -3,18 +3,14 @@
 from datetime import UTC, date, datetime
 
 import pytest
-from django.template import engines
 from django.urls import reverse, set_script_prefix
 from django.utils import timezone
 
 from multichannel.models import Customer
 from multichannel.urlutils import page_url
+from tests.factories import render
 
 MOMENT = datetime(2026, 3, 1, 23, 30, 5, tzinfo=UTC)
-
-
-def render(source: str, **context) -> str:
-    return engines["django"].from_string("{% load portal %}" + source).render(context)
 
 
 @pytest.mark.parametrize(

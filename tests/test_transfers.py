@@ -54,12 +54,12 @@ from multichannel.services import subscriptions as subscription_services
 from multichannel.services import transfers as transfer_services
 from multichannel.services.errors import RuleViolation
 from multichannel.services.permissions import refresh_customer_access
-from tests.conftest import signed_in
 from tests.factories import (
     PartnerFactory,
     SubscriptionFactory,
     make_managed_customer,
     make_user,
+    signed_in,
 )
 from tests.races import race, slowly
 

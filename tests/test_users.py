@@ -12,8 +12,7 @@ from multichannel import access
 from multichannel.models import Action, AuditEntry, User
 from multichannel.roles import Role
 from multichannel.services import users as user_services
-from tests.conftest import signed_in
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user, signed_in
 
 
 def entries(action: Action):
