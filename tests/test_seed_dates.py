@@ -37,7 +37,7 @@ from multichannel.models import (
     TransferRequest,
     User,
 )
-from multichannel.models.customers import CANCELLATION_WINDOW
+from multichannel.models.subscriptions import CANCELLATION_WINDOW
 from tests import test_seed_customers, test_seed_moves, test_seed_requests, test_seed_transfers
 
 # One seed takes 3 to 5 s here: seven days keep this file well under a minute on two workers.
@@ -93,7 +93,9 @@ def ending_within(end: date, today: date) -> int:
 def without_dates(plan, day: date) -> tuple[list, Counter, int]:
     """The plan without its dates; how many live terms end within each bound of `day`; and how
     many new-commerce terms may still be cancelled (rule 13)."""
-    customers, windows, cancellable = [], Counter(), 0
+    customers: list = []
+    windows: Counter[int] = Counter()
+    cancellable = 0
     for customer in plan:
         relationships = sorted(
             (partner_id, fields["status"], tuple(fields.get("delegated_admin_roles", ())))

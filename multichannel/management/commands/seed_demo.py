@@ -56,9 +56,9 @@ from multichannel.models import (
     TransferStatus,
     User,
 )
-from multichannel.models.customers import CANCELLATION_WINDOW
 from multichannel.models.moves import OPEN_MOVE_STATUSES
 from multichannel.models.requests import INVITATION_LIFETIME
+from multichannel.models.subscriptions import CANCELLATION_WINDOW
 from multichannel.models.transfers import TRANSFER_LIFETIME
 from multichannel.roles import Role
 from multichannel.services.audit import record
@@ -365,9 +365,13 @@ def term_start_for(end: date, term: str) -> date:
     return add_months(end + DAY, -TERM_MONTHS[term])
 
 
-# A term's length in days, shortest first, and how many days longer the months it spans can make
+# A term's shortest length in days, and how many days longer the months it spans can make
 # it (a leap day, a month end clipped: 31 March back to 28 February).
-TERM_DAYS = {Term.MONTHLY: (28, 3), Term.ANNUAL: (365, 1), Term.TRIENNIAL: (1095, 1)}
+TERM_DAYS: dict[str, tuple[int, int]] = {
+    Term.MONTHLY: (28, 3),
+    Term.ANNUAL: (365, 1),
+    Term.TRIENNIAL: (1095, 1),
+}
 
 
 def live_term_end_days(term: str) -> tuple[int, ...]:
@@ -385,7 +389,9 @@ def live_term_end_days(term: str) -> tuple[int, ...]:
     )
 
 
-LIVE_TERM_END_DAYS = {term: live_term_end_days(term) for term in TERM_DAYS}
+LIVE_TERM_END_DAYS: dict[str, tuple[int, ...]] = {
+    term: live_term_end_days(term) for term in TERM_DAYS
+}
 
 
 def slug(text: str) -> str:
@@ -1773,7 +1779,10 @@ class Command(BaseCommand):
         for reason in skipped:
             self.stdout.write(self.style.WARNING(f"  Demo data skipped: {reason}"))
         self.stdout.write(f"\n  Django admin (/admin/): {SUPERUSER_EMAIL}")
-        if demo_invitation is not None and demo_invitation.effective() == RequestStatus.PENDING:
+        if (
+            demo_invitation is not None
+            and demo_invitation.current_status() == RequestStatus.PENDING
+        ):
             self.stdout.write(
                 f"\n  Demo invitation link ({demo_invitation.partner.name} → "
                 f"{demo_invitation.company_name}), to open signed out or in a private window:\n"
