@@ -240,6 +240,7 @@ def _refused(response, row: Row, persona: str, method: str) -> None:
 
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize(("url_name", "row"), CASES)
+@pytest.mark.rule(1)
 def test_access(url_name, row, persona, request, global_admin, user_admin, sales_agent):
     expected = getattr(row, persona)
     url = reverse(url_name, kwargs=_kwargs(row.kwargs, request))
@@ -453,6 +454,7 @@ def _valid_body(url_name: str, kwargs: dict, request) -> dict:
 @pytest.mark.parametrize("body", ["valid", "junk"])
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize(("url_name", "row"), CASES)
+@pytest.mark.rule(1)
 def test_post(url_name, row, persona, body, request, global_admin, user_admin, sales_agent):
     kwargs = _kwargs(row.kwargs, request)
     url = reverse(url_name, kwargs=kwargs)
@@ -484,6 +486,7 @@ def test_a_superuser_without_a_partner_is_sent_to_the_admin(db):
 # --- What the refusals above leave behind --------------------------------------------------------
 
 
+@pytest.mark.rule(1)
 def test_a_user_management_admin_is_refused_on_a_global_admin_whatever_is_posted(
     as_user_admin, second_global_admin
 ):
@@ -512,6 +515,7 @@ def test_a_user_management_admin_is_refused_on_a_global_admin_whatever_is_posted
 
 
 @pytest.mark.parametrize("answer", ["transfers:accept", "transfers:decline"])
+@pytest.mark.rule(1, 12)
 def test_a_sales_agent_of_either_partner_is_told_a_transfer_needs_a_global_admin(
     answer, transfer, other_partner, as_sales_agent
 ):
@@ -529,6 +533,7 @@ def test_a_sales_agent_of_either_partner_is_told_a_transfer_needs_a_global_admin
     assert TransferRequest.objects.get().status == TransferStatus.PENDING
 
 
+@pytest.mark.rule(1)
 def test_another_partners_support_request_is_a_404_whatever_is_assigned(
     support_request, as_other_partner, other_partner_admin
 ):

@@ -20,6 +20,7 @@ def listed(response) -> list[str]:
     return [entry.action for entry in response.context["page_obj"]]
 
 
+@pytest.mark.rule(15)
 def test_entries_cannot_be_changed_or_removed_through_the_orm(global_admin):
     entry = record(Action.USER_CREATED, actor=global_admin, target=global_admin)
     entry.target_label = "forged"
@@ -41,6 +42,7 @@ def test_entries_cannot_be_changed_or_removed_through_the_orm(global_admin):
         "DELETE FROM multichannel_auditentry",
     ],
 )
+@pytest.mark.rule(15)
 def test_postgres_refuses_update_and_delete_on_the_log(global_admin, sql):
     record(Action.USER_CREATED, actor=global_admin, target=global_admin)
     with (
@@ -72,6 +74,7 @@ def test_a_global_admin_sees_every_entry_a_user_management_admin_only_account_en
     assert len([a for a in everything if a == Action.USER_CREATED]) == 1
 
 
+@pytest.mark.rule(15)
 def test_the_log_shows_the_last_30_days_unless_asked(as_global_admin, global_admin):
     old = timezone.now() - timedelta(days=45)
     AuditEntry.objects.create(
@@ -98,6 +101,7 @@ def test_the_log_shows_the_last_30_days_unless_asked(as_global_admin, global_adm
     assert listed(as_global_admin.get(reverse("activity:list"), span)) == [Action.USER_DEACTIVATED]
 
 
+@pytest.mark.rule(15)
 def test_filters_by_user_and_action(as_global_admin, global_admin, sales_agent):
     record(Action.PASSWORD_CHANGED, actor=sales_agent, target=sales_agent)
     url = reverse("activity:list")
@@ -130,6 +134,7 @@ def test_garbage_in_filters_is_not_an_error(as_global_admin):
     assert response.status_code in (200, 404)
 
 
+@pytest.mark.rule(15)
 def test_the_csv_export_holds_the_filtered_entries_and_is_itself_logged(
     as_global_admin, global_admin, sales_agent
 ):

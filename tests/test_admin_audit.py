@@ -114,6 +114,7 @@ def test_every_model_the_portal_has_is_registered_in_the_admin_and_has_a_row(one
 
 
 @pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model._meta.label)
+@pytest.mark.rule(15)
 def test_the_admin_refuses_to_add_change_or_delete_or_records_it(model, as_operator, one_of_each):
     obj = model._default_manager.order_by("pk").first()
     pk = str(obj.pk)
@@ -201,6 +202,7 @@ NEW_PARTNER = {
 }
 
 
+@pytest.mark.rule(15)
 def test_an_operator_adds_a_partner_and_its_first_global_admin_with_one_entry(
     operator, as_operator
 ):
@@ -279,6 +281,7 @@ def test_a_partner_that_cannot_be_added_is_explained_beside_the_field(
     assert not AuditEntry.objects.filter(action=Action.PARTNER_CREATED).exists()
 
 
+@pytest.mark.rule(16)
 def test_two_operators_entering_the_same_partner_id_create_it_once(operator):
     fields = {key: value for key, value in NEW_PARTNER.items() if key != "delivery"}
     create_partner(by=operator, **fields, delivery=AccessDelivery.TEMPORARY_PASSWORD)
@@ -351,6 +354,7 @@ def test_reactivating_records_one_entry(operator, as_operator, sales_agent):
     )
 
 
+@pytest.mark.rule(2)
 def test_an_operator_cannot_deactivate_a_partners_last_global_admin_or_themselves(
     operator, as_operator, global_admin
 ):

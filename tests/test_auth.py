@@ -48,6 +48,7 @@ def test_a_wrong_password_is_refused_and_logged(sales_agent):
     assert entry.actor is None
 
 
+@pytest.mark.rule(1)
 def test_a_deactivated_user_cannot_sign_in(partner):
     gone = make_user(partner, Role.SALES_AGENT, is_active=False)
     response = sign_in(Client(), gone.email)
@@ -75,6 +76,7 @@ def test_signing_out_needs_a_post_and_is_logged(as_sales_agent, sales_agent):
 # --- Lockout ---------------------------------------------------------------------------------
 
 
+@pytest.mark.rule(4)
 def test_five_failures_lock_the_email_from_that_address_for_fifteen_minutes(sales_agent):
     client = Client()
     for _ in range(4):
@@ -115,6 +117,7 @@ def test_a_look_alike_email_is_another_email_and_never_signs_in(sales_agent, loo
     assert "_auth_user_id" not in client.session
 
 
+@pytest.mark.rule(4)
 def test_behind_a_trusted_proxy_the_lock_is_for_the_address_the_proxy_saw(settings, sales_agent):
     settings.TRUSTED_PROXIES = 1
     proxy = {"REMOTE_ADDR": "10.0.0.2"}
@@ -157,6 +160,7 @@ def test_the_clients_address_is_read_only_from_trusted_proxies(
     assert client_ip_of(request) == expected
 
 
+@pytest.mark.rule(4)
 def test_the_lock_ends_after_the_cool_off(sales_agent):
     client = Client()
     for _ in range(5):
@@ -171,6 +175,7 @@ def test_the_lock_ends_after_the_cool_off(sales_agent):
     assert sign_in(client, sales_agent.email).status_code == 302
 
 
+@pytest.mark.rule(4)
 def test_setting_a_new_password_from_an_emailed_link_lifts_the_lock(sales_agent):
     client = Client()
     for _ in range(5):
@@ -190,6 +195,7 @@ def test_setting_a_new_password_from_an_emailed_link_lifts_the_lock(sales_agent)
 # --- What nobody signed in can write to the activity log --------------------------------------
 
 
+@pytest.mark.rule(4)
 def test_sign_ins_refused_during_a_lockout_are_one_entry_and_a_count_the_admin_sees(
     sales_agent, as_global_admin
 ):
@@ -289,6 +295,7 @@ def test_guesses_from_many_addresses_make_a_new_address_wait_unchecked(
         assert "(in about 60 seconds)" in again.content.decode()
 
 
+@pytest.mark.rule(4)
 def test_the_django_admins_sign_in_is_no_way_around_the_wait(settings, db):
     operator = User.objects.create_superuser(
         email="operator@portal.example", password=PASSWORD, full_name="Olivia Operator"
@@ -347,6 +354,7 @@ def test_a_made_up_known_browser_cookie_does_not_skip_the_wait(settings, sales_a
 # --- Passwords -------------------------------------------------------------------------------
 
 
+@pytest.mark.rule(3)
 def test_a_temporary_password_must_be_changed_before_anything_else(partner):
     newcomer = make_user(partner, Role.SALES_AGENT, must_change_password=True)
     client = signed_in(newcomer)

@@ -46,6 +46,7 @@ def _demote(actor_pk, target_pk):
 
 
 @pytest.mark.parametrize("action", [_deactivate, _demote], ids=["deactivate", "demote"])
+@pytest.mark.rule(2, 16)
 def test_the_last_two_global_admins_acting_on_each_other_leave_one(action, monkeypatch):
     from tests.factories import PartnerFactory
 

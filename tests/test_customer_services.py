@@ -94,6 +94,7 @@ def test_it_gives_the_customer_a_tenant_id_when_none_is_given(sales_agent):
     assert isinstance(customer.tenant_id, uuid.UUID)
 
 
+@pytest.mark.rule(9)
 def test_it_puts_the_tenant_in_the_partners_cloud():
     gov = PartnerFactory(name="Tailspin Government Services", cloud=Cloud.US_GOVERNMENT)
     gov_admin = make_user(gov, Role.GLOBAL_ADMIN)
@@ -137,6 +138,7 @@ def test_it_grants_view_and_change_to_exactly_the_global_admin_and_sales_agent_g
     ) == {partner.pk}
 
 
+@pytest.mark.rule(15)
 def test_it_records_exactly_one_activity_entry_naming_the_customer(sales_agent, partner):
     customer = _northwind(sales_agent)
 
@@ -151,6 +153,7 @@ def test_it_records_exactly_one_activity_entry_naming_the_customer(sales_agent, 
     assert entry.new_values["tenant_id"] == str(NORTHWIND_TENANT)
 
 
+@pytest.mark.rule(1)
 def test_it_keeps_the_customer_from_another_partners_users(
     global_admin, other_partner, other_partner_admin
 ):
@@ -231,6 +234,7 @@ def test_it_names_the_tenant_id_when_a_racing_insert_took_that_tenant(global_adm
     assert refusal.value.field == "tenant_id"
 
 
+@pytest.mark.rule(1)
 def test_it_refuses_a_user_management_admin_and_writes_nothing(user_admin):
     before = _counts()
 
@@ -241,6 +245,7 @@ def test_it_refuses_a_user_management_admin_and_writes_nothing(user_admin):
     assert _counts() == before
 
 
+@pytest.mark.rule(1)
 def test_it_refuses_a_deactivated_sales_agent(sales_agent):
     sales_agent.is_active = False
     sales_agent.save()
@@ -318,6 +323,7 @@ def test_it_enters_azure_held_by_another_partner(global_admin, customer, other_p
     assert list(access.subscriptions_for(global_admin)) == [subscription]
 
 
+@pytest.mark.rule(15)
 def test_it_records_one_activity_entry_per_subscription_entered(sales_agent, customer):
     first = enter_subscription(by=sales_agent, customer=customer, **_license())
     second = enter_subscription(by=sales_agent, customer=customer, **_azure())
@@ -340,6 +346,7 @@ def test_it_needs_an_active_relationship_with_the_customer(sales_agent):
     assert not AuditEntry.objects.exists()
 
 
+@pytest.mark.rule(8)
 def test_it_refuses_once_the_relationship_is_removed(sales_agent, customer, partner):
     Relationship.objects.filter(customer=customer).update(status=RelationshipStatus.REMOVED)
     refresh_customer_access(customer, partner)
@@ -349,6 +356,7 @@ def test_it_refuses_once_the_relationship_is_removed(sales_agent, customer, part
     assert not Subscription.objects.exists()
 
 
+@pytest.mark.rule(1)
 def test_it_refuses_another_partners_admin(other_partner_admin, customer):
     with pytest.raises(RuleViolation):
         enter_subscription(by=other_partner_admin, customer=customer, **_license())

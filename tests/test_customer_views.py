@@ -409,6 +409,7 @@ def test_the_same_subscription_id_twice_for_one_customer_is_refused(as_sales_age
     assert Subscription.objects.count() == 1
 
 
+@pytest.mark.rule(9)
 def test_the_holder_of_a_csp_subscription_is_another_partner_of_our_cloud(
     as_sales_agent, global_admin, partner, other_partner
 ):
@@ -438,6 +439,7 @@ def held(global_admin):
     )
 
 
+@pytest.mark.rule(13)
 def test_cancelling_within_seven_days_asks_then_cancels(as_sales_agent, held):
     url = reverse("subscriptions:cancel", args=[held.uuid])
     assert "This cannot be undone." in as_sales_agent.get(url).content.decode()
@@ -455,6 +457,7 @@ def test_cancelling_within_seven_days_asks_then_cancels(as_sales_agent, held):
     )
 
 
+@pytest.mark.rule(13)
 def test_outside_the_window_the_page_explains_and_offers_turning_off_auto_renew(
     as_sales_agent, held
 ):
@@ -486,6 +489,7 @@ def test_changing_seats_shows_the_change_before_making_it(as_sales_agent, held):
     assert "Ensure this value is greater than or equal to 1." in str(zero.context["form"].errors)
 
 
+@pytest.mark.rule(16)
 def test_a_seat_change_confirmed_from_a_number_a_colleague_changed_since_is_refused(
     as_sales_agent, sales_agent, held
 ):

@@ -87,6 +87,7 @@ def ask(by, customer, source):
 # --- Locks on a row others refer to: no deadlock -----------------------------------------------
 
 
+@pytest.mark.rule(16)
 def test_entering_a_subscription_while_a_colleague_files_a_support_request(
     monkeypatch, partner, global_admin, sales_agent
 ):
@@ -119,6 +120,7 @@ def test_entering_a_subscription_while_a_colleague_files_a_support_request(
     assert list(SupportRequest.objects.values_list("number", flat=True)) == [1001]
 
 
+@pytest.mark.rule(16)
 def test_a_user_sets_their_password_while_an_admin_resets_it(
     monkeypatch, global_admin, sales_agent
 ):
@@ -144,6 +146,7 @@ def test_a_user_sets_their_password_while_an_admin_resets_it(
 
 
 @pytest.mark.parametrize("action", ["suspend", "cancel"])
+@pytest.mark.rule(12, 16)
 def test_asking_for_a_transfer_while_the_source_changes_a_subscription(
     monkeypatch, action, partner, other_partner, sales_agent
 ):
@@ -167,6 +170,7 @@ def test_asking_for_a_transfer_while_the_source_changes_a_subscription(
     ]
 
 
+@pytest.mark.rule(6, 8, 16)
 def test_the_customer_accepts_an_invitation_while_the_relationship_is_removed(
     monkeypatch, partner, global_admin, sales_agent
 ):
@@ -201,6 +205,7 @@ def test_the_customer_accepts_an_invitation_while_the_relationship_is_removed(
 # --- Rows read with the locked one: as they are once the lock is ours --------------------------
 
 
+@pytest.mark.rule(16)
 def test_two_assignments_at_once_the_first_assignee_loses_access(
     monkeypatch, partner, global_admin, second_global_admin, sales_agent
 ):
@@ -226,6 +231,7 @@ def test_two_assignments_at_once_the_first_assignee_loses_access(
 
 
 @pytest.mark.parametrize("action", ["cancel", "suspend"])
+@pytest.mark.rule(12, 16)
 def test_changing_a_subscription_while_its_transfer_completes(
     monkeypatch, action, partner, other_partner, other_partner_admin, sales_agent
 ):

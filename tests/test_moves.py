@@ -184,6 +184,7 @@ def test_the_start_page_explains_the_four_steps_and_writes_nothing(as_sales_agen
 
 
 @pytest.mark.parametrize("channel", OTHER_CHANNELS)
+@pytest.mark.rule(11)
 def test_starting_from_usage_based_azure_bought_elsewhere_opens_step_one(
     as_sales_agent, sales_agent, northwind, partner, channel
 ):
@@ -321,6 +322,7 @@ def test_a_tenant_with_only_a_pending_invitation_cannot_be_onboarded_yet(
     assert snapshot() == before
 
 
+@pytest.mark.rule(1)
 def test_a_user_management_admin_is_refused_and_another_partner_finds_nothing(
     as_user_admin, as_other_partner, azure_ea, northwind
 ):
@@ -336,6 +338,7 @@ def test_a_user_management_admin_is_refused_and_another_partner_finds_nothing(
     assert snapshot() == before
 
 
+@pytest.mark.rule(1)
 def test_the_walk_through_of_one_partner_is_not_found_by_another(
     sales_agent, as_other_partner, as_user_admin, azure_ea
 ):
@@ -367,6 +370,7 @@ def entered_form(**overrides):
     return data
 
 
+@pytest.mark.rule(11)
 def test_entering_the_existing_subscription_records_it_with_its_services_and_goes_to_step_two(
     as_sales_agent, sales_agent, northwind
 ):
@@ -643,6 +647,7 @@ def test_a_step_beyond_the_furthest_reached_sends_the_user_back_to_it(
 
 
 @pytest.mark.parametrize("who", ["another sales agent", "a global admin"])
+@pytest.mark.rule(11)
 def test_a_colleague_resumes_from_the_moves_page_where_it_stopped_with_everything_shown(
     as_sales_agent, colleague, global_admin, azure_ea, who
 ):
@@ -685,6 +690,7 @@ def test_a_colleague_resumes_from_the_moves_page_where_it_stopped_with_everythin
 # --- 5. Doing a step twice ----------------------------------------------------------------------
 
 
+@pytest.mark.rule(11)
 def test_submitting_step_two_twice_creates_one_csp_azure_subscription_held_by_us(
     as_sales_agent, sales_agent, partner, northwind, azure_ea
 ):
@@ -720,6 +726,7 @@ def test_submitting_step_two_twice_creates_one_csp_azure_subscription_held_by_us
     assert entries(Action.ONBOARDING_SUBSCRIPTION_CREATED) == 2  # the rename is recorded
 
 
+@pytest.mark.rule(16)
 def test_two_tabs_finishing_finish_once(as_sales_agent, sales_agent, azure_ea):
     onboarding = walk(
         as_sales_agent,
@@ -829,6 +836,7 @@ def test_going_back_to_step_one_adds_no_service_the_list_is_kept_in_step_three(
 # --- 6. What finishing cancels ------------------------------------------------------------------
 
 
+@pytest.mark.rule(11)
 def test_finishing_cancels_the_services_that_move_and_keeps_the_old_subscription(
     as_sales_agent, sales_agent, azure_ea
 ):
@@ -860,6 +868,7 @@ def test_finishing_cancels_the_services_that_move_and_keeps_the_old_subscription
     assert "Azure plan — Northwind production" in page
 
 
+@pytest.mark.rule(11)
 def test_finishing_with_the_whole_subscription_ticked_marks_the_old_one_cancelled(
     as_sales_agent, sales_agent, azure_ea
 ):
@@ -883,6 +892,7 @@ def test_finishing_with_the_whole_subscription_ticked_marks_the_old_one_cancelle
     assert onboarding.new_subscription.status == SubscriptionStatus.ACTIVE
 
 
+@pytest.mark.rule(11)
 def test_cancelling_the_whole_old_subscription_while_a_service_stays_is_refused(
     as_sales_agent, sales_agent, azure_ea
 ):
@@ -938,6 +948,7 @@ def test_a_step_refuses_with_the_reason_when_onboarding_is_no_longer_allowed(
     assert snapshot() == before
 
 
+@pytest.mark.rule(11, 15)
 def test_each_step_writes_one_activity_entry_about_the_customer(
     as_sales_agent, sales_agent, northwind, azure_ea
 ):
@@ -963,6 +974,7 @@ def test_each_step_writes_one_activity_entry_about_the_customer(
 # --- 7. Planned moves (rule 10) -----------------------------------------------------------------
 
 
+@pytest.mark.rule(10)
 def test_the_move_page_explains_why_it_cannot_switch_now_and_shows_the_term_end(
     as_sales_agent, seats
 ):
@@ -975,6 +987,7 @@ def test_the_move_page_explains_why_it_cannot_switch_now_and_shows_the_term_end(
     assert snapshot() == before
 
 
+@pytest.mark.rule(10)
 def test_planning_the_move_sets_the_reminder_before_the_term_end(
     as_sales_agent, sales_agent, northwind, seats
 ):
@@ -1003,6 +1016,7 @@ def test_a_reminder_that_would_fall_in_the_past_is_set_for_today(as_sales_agent,
     assert PlannedMove.objects.get().remind_on == TODAY
 
 
+@pytest.mark.rule(10)
 def test_a_second_plan_for_the_same_subscription_is_refused(
     as_sales_agent, colleague, sales_agent, seats
 ):
@@ -1122,6 +1136,7 @@ def test_reminder_days_outside_1_to_180_are_explained_beside_the_field(
     assert refused.value.field == "remind_days_before"
 
 
+@pytest.mark.rule(1)
 def test_a_user_management_admin_cannot_plan_and_another_partner_finds_nothing(
     as_user_admin, as_other_partner, sales_agent, seats
 ):
@@ -1287,6 +1302,7 @@ def test_nothing_is_reminded_before_the_reminder_day(move):
 
 
 @pytest.mark.parametrize("late", [0, 5], ids=["on-the-day", "five-days-late"])
+@pytest.mark.rule(10)
 def test_on_the_reminder_day_the_move_is_due_and_its_planner_is_emailed_once(
     move, seats, sales_agent, settings, django_capture_on_commit_callbacks, late
 ):
@@ -1458,6 +1474,7 @@ def test_the_planned_moves_list_costs_the_same_queries_however_many_rows(
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.rule(11, 16)
 def test_two_people_creating_the_new_subscription_at_once_create_one(monkeypatch):
     partner = PartnerFactory()
     first = make_user(partner, Role.SALES_AGENT)
@@ -1484,6 +1501,7 @@ def test_two_people_creating_the_new_subscription_at_once_create_one(monkeypatch
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.rule(11, 16)
 def test_two_people_starting_the_same_onboarding_at_once_share_one(monkeypatch):
     from multichannel import access
 
@@ -1509,6 +1527,7 @@ def test_two_people_starting_the_same_onboarding_at_once_share_one(monkeypatch):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.rule(10, 16)
 def test_two_reminder_runs_at_once_email_once(monkeypatch):
     partner = PartnerFactory()
     planner = make_user(partner, Role.SALES_AGENT)
@@ -1531,6 +1550,7 @@ def test_two_reminder_runs_at_once_email_once(monkeypatch):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.rule(11, 16)
 def test_two_people_finishing_at_once_finish_once(monkeypatch):
     partner = PartnerFactory()
     first = make_user(partner, Role.SALES_AGENT)

@@ -132,6 +132,7 @@ def invitation(sales_agent, litware):
 # --- The link's secret (rule 5) ---------------------------------------------------------------
 
 
+@pytest.mark.rule(5)
 def test_the_link_carries_a_secret_of_at_least_128_bits(invitation):
     token = invitation.token()
     alphabet = set("0123456789abcdef")
@@ -141,6 +142,7 @@ def test_the_link_carries_a_secret_of_at_least_128_bits(invitation):
     assert token in link_of(invitation)
 
 
+@pytest.mark.rule(5)
 def test_only_the_hash_of_the_secret_is_stored(invitation):
     token = invitation.token()
     row = RelationshipRequest.objects.filter(pk=invitation.pk).values().get()
@@ -159,6 +161,7 @@ def test_the_same_link_comes_back_every_time_and_two_requests_never_share_one(
     assert other.token_hash != invitation.token_hash
 
 
+@pytest.mark.rule(5)
 def test_a_token_finds_only_its_own_request_and_a_tampered_one_finds_nothing(
     invitation, sales_agent
 ):
@@ -198,6 +201,7 @@ def session_rows_holding(token: str) -> list[dict]:
     ]
 
 
+@pytest.mark.rule(5)
 def test_no_session_ever_holds_the_links_secret(invitation, sales_agent):
     token = invitation.token()
     client = Client()
@@ -257,6 +261,7 @@ def test_the_list_which_also_holds_the_links_is_never_cached_either(as_sales_age
 # --- The customer's answer (rule 6) ------------------------------------------------------------
 
 
+@pytest.mark.rule(6)
 def test_the_public_page_says_plainly_what_the_customer_grants(invitation):
     response = open_link(Client(), invitation)
     page = response.content.decode()
@@ -272,12 +277,14 @@ def test_the_public_page_says_plainly_what_the_customer_grants(invitation):
     assert "Accept" in page and "Decline" in page
 
 
+@pytest.mark.rule(6)
 def test_without_roles_the_public_page_says_no_admin_access_is_asked(sales_agent, litware):
     plain = make_request(sales_agent)
     page = open_link(Client(), plain).content.decode()
     assert "No delegated admin roles:" in page
 
 
+@pytest.mark.rule(6)
 def test_accepting_starts_the_relationship_and_our_sales_agents_see_the_customer(
     invitation, litware, sales_agent, partner, django_capture_on_commit_callbacks
 ):
@@ -405,6 +412,7 @@ def test_the_customer_sees_every_problem_with_the_answer_at_once(invitation):
     "email",
     ["lee@gmail.com", "lee@evil-litware.onmicrosoft.com", "lee@litware.onmicrosoft.com.evil.io"],
 )
+@pytest.mark.rule(6)
 def test_an_email_outside_the_customers_domain_is_refused_beside_the_field(invitation, email):
     before = snapshot()
     response = answer(Client(), invitation, email=email)
@@ -418,6 +426,7 @@ def test_an_email_outside_the_customers_domain_is_refused_beside_the_field(invit
     assert snapshot() == before
 
 
+@pytest.mark.rule(6)
 def test_accepting_without_the_customer_agreement_is_refused(invitation):
     before = snapshot()
     response = answer(Client(), invitation, agree=False)
@@ -430,6 +439,7 @@ def test_accepting_without_the_customer_agreement_is_refused(invitation):
     assert snapshot() == before
 
 
+@pytest.mark.rule(5, 6)
 def test_an_accepted_link_used_again_says_so_and_changes_nothing(invitation):
     answer(Client(), invitation)
     before = snapshot()
@@ -466,6 +476,7 @@ def _expire(invitation, _by):
     ],
     ids=["declined", "revoked", "expired"],
 )
+@pytest.mark.rule(5, 6)
 def test_a_used_withdrawn_or_expired_link_shows_a_clear_page_and_changes_nothing(
     invitation, sales_agent, end, says
 ):
@@ -504,6 +515,7 @@ def test_the_answer_page_without_a_link_in_the_session_is_not_found(invitation):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.rule(6, 16)
 def test_two_accepts_at_the_same_moment_start_one_relationship(monkeypatch):
     partner = PartnerFactory(name="Contoso Cloud Solutions")
     agent = make_user(partner, Role.SALES_AGENT)
@@ -621,6 +633,7 @@ def test_each_step_shows_where_the_user_is(as_sales_agent):
 
 
 @pytest.mark.parametrize("days", ["0", "731"])
+@pytest.mark.rule(7)
 def test_days_outside_1_to_730_are_explained_beside_the_field(as_sales_agent, days):
     step_one(as_sales_agent)
     response = step_two(as_sales_agent, days=days)
@@ -741,6 +754,7 @@ def as_gov_admin(gov_partner):
     return signed_in(make_user(gov_partner, Role.GLOBAL_ADMIN, email="admin@tailspin.example"))
 
 
+@pytest.mark.rule(9)
 def test_us_government_partners_always_ask_for_delegated_admin_roles(as_gov_admin):
     step_one(as_gov_admin, domain="agency.onmicrosoft.us", contact_email="it@agency.onmicrosoft.us")
     response = as_gov_admin.get(NEW_ROLES)
@@ -760,6 +774,7 @@ def test_us_government_partners_always_ask_for_delegated_admin_roles(as_gov_admi
     assert RelationshipRequest.objects.get().delegated_admin_roles == ROLES
 
 
+@pytest.mark.rule(9)
 def test_the_service_refuses_a_us_government_request_without_roles(gov_partner):
     admin = make_user(gov_partner, Role.GLOBAL_ADMIN)
     with pytest.raises(RuleViolation, match="US Government partners always include"):
@@ -767,6 +782,7 @@ def test_the_service_refuses_a_us_government_request_without_roles(gov_partner):
     assert not RelationshipRequest.objects.exists() and not Customer.objects.exists()
 
 
+@pytest.mark.rule(9)
 def test_a_tenant_in_another_cloud_is_refused_on_the_first_step(as_sales_agent, sales_agent):
     CustomerFactory(primary_domain="agency.onmicrosoft.us", cloud=Cloud.US_GOVERNMENT)
     before = snapshot()
@@ -900,6 +916,7 @@ def test_nothing_is_emailed_if_the_transaction_does_not_commit(
     assert mail.outbox == []
 
 
+@pytest.mark.rule(5)
 def test_the_link_is_not_part_of_the_editable_text(
     as_sales_agent, invitation, django_capture_on_commit_callbacks
 ):
@@ -1135,6 +1152,7 @@ def test_the_list_costs_the_same_queries_for_3_or_60_requests(
 # --- Expiry (rule 5: 90 days) ----------------------------------------------------------------
 
 
+@pytest.mark.rule(5)
 def test_the_expiry_command_marks_only_overdue_requests_and_takes_their_customers_away(
     sales_agent, partner
 ):
@@ -1180,6 +1198,7 @@ def test_a_global_admin_sees_remove_relationship_on_the_customer_page(as_global_
     assert reverse("customers:remove-relationship", args=[managed.uuid]) in page
 
 
+@pytest.mark.rule(8)
 def test_a_relationship_cannot_be_removed_while_we_hold_a_live_subscription(
     as_global_admin, managed, partner
 ):
@@ -1200,6 +1219,7 @@ def test_a_relationship_cannot_be_removed_while_we_hold_a_live_subscription(
     assert Relationship.objects.get().status == RelationshipStatus.ACTIVE
 
 
+@pytest.mark.rule(8)
 def test_removing_a_relationship_takes_the_customer_out_of_our_list(
     as_global_admin, global_admin, as_sales_agent, managed, partner
 ):
@@ -1223,6 +1243,7 @@ def test_removing_a_relationship_takes_the_customer_out_of_our_list(
     assert (entry.actor, entry.customer) == (global_admin, managed)
 
 
+@pytest.mark.rule(8)
 def test_removing_it_a_second_time_says_it_is_removed_and_changes_nothing(
     as_global_admin, managed, other_partner_admin
 ):
@@ -1240,6 +1261,7 @@ def test_removing_it_a_second_time_says_it_is_removed_and_changes_nothing(
     assert signed_in(other_partner_admin).post(url, {}).status_code == 404
 
 
+@pytest.mark.rule(1, 8)
 def test_a_sales_agent_cannot_remove_a_relationship(as_sales_agent, managed):
     url = reverse("customers:remove-relationship", args=[managed.uuid])
     assert as_sales_agent.get(url).status_code == 403

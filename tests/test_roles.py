@@ -20,6 +20,7 @@ def test_every_permission_in_the_role_map_exists(db):
         ).exists()
 
 
+@pytest.mark.rule(1)
 def test_a_new_partner_gets_one_group_per_role_with_exactly_its_permissions(partner):
     groups = RoleGroup.objects.filter(partner=partner).select_related("group")
     assert {g.role for g in groups} == set(Role)
@@ -27,6 +28,7 @@ def test_a_new_partner_gets_one_group_per_role_with_exactly_its_permissions(part
         assert _held(role_group.group) == set(ROLE_PERMISSIONS[Role(role_group.role)])
 
 
+@pytest.mark.rule(1)
 def test_groups_of_two_partners_are_separate(partner, other_partner):
     mine = set(RoleGroup.objects.filter(partner=partner).values_list("group_id", flat=True))
     theirs = set(RoleGroup.objects.filter(partner=other_partner).values_list("group_id", flat=True))
@@ -50,6 +52,7 @@ def test_a_user_may_hold_several_roles(partner):
     assert not lead.has_perm("multichannel.manage_global_admins")
 
 
+@pytest.mark.rule(1)
 def test_another_partners_role_group_gives_no_role(partner, other_partner):
     """Only the partner's own role groups count, even if an operator adds a user to another
     partner's group in the Django admin."""

@@ -158,6 +158,7 @@ def cancelled_by_another_partners_onboarding(source, by):
 # --- 1. A transfer completes only towards a partner that still manages the customer -----------
 
 
+@pytest.mark.rule(12)
 def test_accepting_is_refused_once_the_target_no_longer_manages_the_customer(
     global_admin, sales_agent, other_partner_admin, partner, other_partner, northwind
 ):
@@ -186,6 +187,7 @@ def test_accepting_is_refused_once_the_target_no_longer_manages_the_customer(
 # --- 2. Asking for a transfer or creating a subscription waits for a removal -------------------
 
 
+@pytest.mark.rule(8, 12)
 def test_asking_for_a_transfer_is_refused_when_the_relationship_was_just_removed(
     sales_agent, partner, other_partner, northwind
 ):
@@ -204,6 +206,7 @@ def test_asking_for_a_transfer_is_refused_when_the_relationship_was_just_removed
     assert not TransferRequest.objects.exists()
 
 
+@pytest.mark.rule(8, 11)
 def test_creating_the_new_azure_subscription_is_refused_when_the_relationship_was_just_removed(
     sales_agent, partner, azure_ea, northwind
 ):
@@ -227,6 +230,7 @@ def test_creating_the_new_azure_subscription_is_refused_when_the_relationship_wa
 # --- 3. A request with nothing left to ask for is not made -------------------------------------
 
 
+@pytest.mark.rule(12)
 def test_a_request_whose_subscription_was_cancelled_while_it_was_checked_is_refused(
     monkeypatch, sales_agent, other_partner, northwind
 ):
@@ -256,6 +260,7 @@ def test_a_request_whose_subscription_was_cancelled_while_it_was_checked_is_refu
 # --- 4. Only active subscriptions are transferred ----------------------------------------------
 
 
+@pytest.mark.rule(12)
 def test_a_suspended_azure_subscription_is_not_asked_for(sales_agent, other_partner, northwind):
     production = azure(northwind, other_partner, "Azure production")
     azure(northwind, other_partner, "Azure staging", status=SubscriptionStatus.SUSPENDED)
@@ -266,6 +271,7 @@ def test_a_suspended_azure_subscription_is_not_asked_for(sales_agent, other_part
     assert list(transfer.items.values_list("subscription_id", flat=True)) == [production.pk]
 
 
+@pytest.mark.rule(12)
 def test_a_source_holding_only_a_suspended_azure_subscription_has_nothing_to_transfer(
     sales_agent, other_partner, northwind
 ):
@@ -282,6 +288,7 @@ def test_a_source_holding_only_a_suspended_azure_subscription_has_nothing_to_tra
     assert snapshot() == before
 
 
+@pytest.mark.rule(12)
 def test_an_item_suspended_before_the_answer_fails_saying_it_is_suspended(
     sales_agent, other_partner_admin, partner, other_partner, northwind
 ):
@@ -309,6 +316,7 @@ def test_an_item_suspended_before_the_answer_fails_saying_it_is_suspended(
 # --- 5. A partner of record in another cloud is refused by the service itself ----------------
 
 
+@pytest.mark.rule(9)
 def test_entering_a_csp_subscription_held_in_another_cloud_is_refused_beside_the_field(
     sales_agent, partner
 ):
@@ -342,6 +350,7 @@ def test_entering_a_csp_subscription_held_in_another_cloud_is_refused_beside_the
 # --- 6. An onboarding whose old subscription went away can still be finished ------------------
 
 
+@pytest.mark.rule(11)
 def test_an_onboarding_whose_old_subscription_was_cancelled_meanwhile_still_finishes(
     sales_agent, other_partner_admin, azure_ea
 ):
@@ -362,6 +371,7 @@ def test_an_onboarding_whose_old_subscription_was_cancelled_meanwhile_still_fini
     assert entry.new_values["old_subscription_cancelled"] is False
 
 
+@pytest.mark.rule(11)
 def test_cancelling_an_old_subscription_that_is_already_cancelled_is_refused(
     sales_agent, other_partner_admin, azure_ea
 ):
@@ -384,6 +394,7 @@ def test_cancelling_an_old_subscription_that_is_already_cancelled_is_refused(
     assert AzureOnboarding.objects.get(pk=ours.pk).status == OnboardingStatus.IN_PROGRESS
 
 
+@pytest.mark.rule(11)
 def test_the_review_page_turns_off_cancelling_an_old_subscription_already_cancelled(
     sales_agent, other_partner_admin, azure_ea
 ):
@@ -430,6 +441,7 @@ def _rule_8_holds(partner, customer) -> bool:
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.rule(8, 11, 16)
 def test_removing_the_relationship_while_the_new_azure_subscription_is_created_one_wins(
     monkeypatch,
 ):
@@ -455,6 +467,7 @@ def test_removing_the_relationship_while_the_new_azure_subscription_is_created_o
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.rule(8, 12, 16)
 def test_removing_the_relationship_while_a_transfer_to_us_is_accepted_one_wins(monkeypatch):
     target, source = PartnerFactory(), PartnerFactory()
     target_admin, asker = make_user(target, Role.GLOBAL_ADMIN), make_user(target, Role.SALES_AGENT)

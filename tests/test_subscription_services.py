@@ -61,6 +61,7 @@ def _only_entry(action: Action) -> AuditEntry:
 # --- Each change, and what the log says -------------------------------------------------------
 
 
+@pytest.mark.rule(15)
 def test_it_adds_seats_and_records_old_and_new(sales_agent, held, partner, customer):
     result = services.change_seats(by=sales_agent, subscription=held, quantity=15, today=LATER)
 
@@ -138,12 +139,14 @@ def test_it_cancels_a_suspended_subscription(sales_agent, held):
 # --- Rule 13: the new-commerce window -----------------------------------------------------------
 
 
+@pytest.mark.rule(13)
 def test_it_cancels_new_commerce_on_the_seventh_day(global_admin, held):
     services.cancel(by=global_admin, subscription=held, today=DAY_7)
 
     assert _state(held)["status"] == SubscriptionStatus.CANCELLED
 
 
+@pytest.mark.rule(13)
 def test_it_refuses_to_cancel_new_commerce_on_the_eighth_day_and_offers_to_end_auto_renew(
     global_admin, held
 ):
@@ -172,6 +175,7 @@ def test_it_says_when_a_subscription_past_its_window_ends_if_auto_renew_is_alrea
     assert "Auto-renew is off, so it ends on 2027-02-28." in refusal.value.message
 
 
+@pytest.mark.rule(13)
 def test_it_cancels_a_legacy_subscription_at_any_time(global_admin, customer, partner):
     legacy = SubscriptionFactory(
         customer=customer,
@@ -193,12 +197,14 @@ def test_it_cancels_held_azure_at_any_time(global_admin, customer, partner):
     assert _state(azure)["status"] == SubscriptionStatus.CANCELLED
 
 
+@pytest.mark.rule(13)
 def test_it_lowers_new_commerce_seats_on_the_seventh_day(sales_agent, held):
     services.change_seats(by=sales_agent, subscription=held, quantity=8, today=DAY_7)
 
     assert _state(held)["quantity"] == 8
 
 
+@pytest.mark.rule(13)
 def test_it_refuses_to_lower_new_commerce_seats_on_the_eighth_day(sales_agent, held):
     with pytest.raises(RuleViolation) as refusal:
         services.change_seats(by=sales_agent, subscription=held, quantity=8, today=DAY_8)
@@ -246,6 +252,7 @@ CHANGES = ["change_seats", "set_auto_renew", "suspend", "cancel"]
 
 
 @pytest.mark.parametrize("change", CHANGES)
+@pytest.mark.rule(1)
 def test_it_refuses_a_user_management_admin(user_admin, held, change):
     before = _state(held)
 
@@ -258,6 +265,7 @@ def test_it_refuses_a_user_management_admin(user_admin, held, change):
 
 @pytest.mark.parametrize("change", [*CHANGES, "reactivate"])
 @pytest.mark.parametrize("channel", [Channel.DIRECT, Channel.EA, Channel.CSP])
+@pytest.mark.rule(1)
 def test_it_changes_only_what_our_partner_holds(
     sales_agent, customer, other_partner, change, channel
 ):
@@ -284,6 +292,7 @@ def test_it_changes_only_what_our_partner_holds(
 
 
 @pytest.mark.parametrize("change", CHANGES)
+@pytest.mark.rule(1)
 def test_it_gives_another_partners_sales_agent_nothing(held, other_partner, change):
     other_sales_agent = make_user(other_partner, Role.SALES_AGENT)
     before = _state(held)
@@ -397,6 +406,7 @@ def test_it_refuses_fewer_than_one_seat_as_a_rule_not_a_database_error(
     assert not AuditEntry.objects.exists()
 
 
+@pytest.mark.rule(1)
 def test_it_refuses_a_deactivated_sales_agent(sales_agent, held):
     User.objects.filter(pk=sales_agent.pk).update(is_active=False)
 
@@ -422,6 +432,7 @@ def test_it_judges_by_the_row_as_it_is_now_not_as_the_caller_last_saw_it(sales_a
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.rule(16)
 def test_two_people_cancelling_at_once_cancel_it_once_and_the_other_is_told(monkeypatch):
     partner = PartnerFactory()
     first = make_user(partner, Role.GLOBAL_ADMIN)

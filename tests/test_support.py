@@ -204,6 +204,7 @@ def test_a_global_admin_sees_every_request_of_the_partner(
     assert numbers(listed) == [1001, 1002]
 
 
+@pytest.mark.rule(1)
 def test_another_partners_request_is_not_found_for_anyone_of_our_partner(
     theirs, global_admin, sales_agent
 ):
@@ -218,6 +219,7 @@ def test_another_partners_request_is_not_found_for_anyone_of_our_partner(
     assert theirs.status == SupportStatus.OPEN
 
 
+@pytest.mark.rule(1)
 def test_our_request_is_not_found_for_another_partners_admin_and_sales_agent(
     filed, other_partner_admin, other_sales_agent
 ):
@@ -229,6 +231,7 @@ def test_our_request_is_not_found_for_another_partners_admin_and_sales_agent(
         )
 
 
+@pytest.mark.rule(1)
 def test_a_user_management_admin_is_refused_support_pages_naming_the_role(filed, as_user_admin):
     for url in (reverse("support:list"), reverse("support:new"), detail_url(filed)):
         response = as_user_admin.get(url)
@@ -283,6 +286,7 @@ def test_the_filer_and_the_assignee_hold_user_grants_in_the_direct_table(
 
 
 @pytest.mark.parametrize(("severity", "hours"), [("A", 2), ("B", 4), ("C", 8)])
+@pytest.mark.rule(14)
 def test_the_severity_sets_the_first_response_target(as_sales_agent, customer, severity, hours):
     before = timezone.now()
     response = as_sales_agent.post(
@@ -301,6 +305,7 @@ def test_the_severity_sets_the_first_response_target(as_sales_agent, customer, s
     )
 
 
+@pytest.mark.rule(14)
 def test_the_form_shows_each_severitys_response_target_and_prefills_the_contact(
     as_sales_agent, sales_agent, customer
 ):
@@ -458,6 +463,7 @@ def test_numbers_follow_each_other_per_partner_and_each_partner_counts_on_its_ow
     assert str(ours[0]) == "#1001 Users cannot sign in"
 
 
+@pytest.mark.rule(15)
 def test_filing_writes_one_activity_entry(as_sales_agent, sales_agent, customer):
     as_sales_agent.post(reverse("support:new"), request_form(customer, severity="A"))
 
@@ -747,6 +753,7 @@ def set_status(client, support, status, follow=False):
     )
 
 
+@pytest.mark.rule(14)
 def test_a_request_goes_to_attention_needed_and_back_to_open(filed, as_sales_agent):
     response = set_status(as_sales_agent, filed, "attention_needed", follow=True)
     assert "#1001 is now attention needed." in text(response)
@@ -760,6 +767,7 @@ def test_a_request_goes_to_attention_needed_and_back_to_open(filed, as_sales_age
 
 
 @pytest.mark.parametrize("start", ["open", "attention_needed"])
+@pytest.mark.rule(14)
 def test_closing_records_when_and_reopening_clears_it(filed, as_sales_agent, start):
     if start == "attention_needed":
         set_status(as_sales_agent, filed, "attention_needed")
@@ -794,6 +802,7 @@ def test_the_page_offers_only_the_allowed_next_statuses(filed, as_sales_agent):
         ("open", "open", "It is open; it cannot become open."),
     ],
 )
+@pytest.mark.rule(14)
 def test_a_transition_the_rules_do_not_allow_is_refused_and_changes_nothing(
     filed, as_sales_agent, start, wanted, message
 ):
@@ -819,6 +828,7 @@ def test_an_unknown_status_is_refused(filed, as_sales_agent):
     assert filed.status == SupportStatus.OPEN
 
 
+@pytest.mark.rule(14, 15)
 def test_each_status_change_writes_one_activity_entry(filed, as_global_admin, global_admin):
     set_status(as_global_admin, filed, "closed")
 
@@ -1047,6 +1057,7 @@ def test_assigning_to_the_same_person_again_changes_nothing(
 # --- 7. Overdue ---------------------------------------------------------------------------------
 
 
+@pytest.mark.rule(14)
 def test_the_detail_page_shows_the_time_left_to_respond(filed, as_sales_agent):
     page = text(as_sales_agent.get(detail_url(filed)))
 
@@ -1078,6 +1089,7 @@ def test_a_responded_or_closed_request_shows_no_target(filed, as_sales_agent, as
     assert not filed.is_overdue()
 
 
+@pytest.mark.rule(14)
 def test_the_overdue_filter_shows_only_open_unanswered_requests_past_their_target(
     sales_agent, global_admin, customer, as_sales_agent
 ):

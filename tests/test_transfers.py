@@ -255,6 +255,7 @@ def test_the_source_sees_it_on_the_outgoing_side_and_opens_its_detail_page(
     assert reverse("transfers:accept", args=[transfer.uuid]) in page
 
 
+@pytest.mark.rule(1)
 def test_a_third_partner_finds_nothing_in_its_lists_and_a_404_on_every_page(
     transfer, third_partner_users
 ):
@@ -279,6 +280,7 @@ def test_a_third_partner_finds_nothing_in_its_lists_and_a_404_on_every_page(
     assert transfer.status == TransferRequest.objects.get().status == TransferStatus.PENDING
 
 
+@pytest.mark.rule(1)
 def test_a_user_management_admin_is_refused_with_a_403_everywhere(as_user_admin, transfer):
     assert as_user_admin.get(reverse("transfers:list")).status_code == 403
     assert as_user_admin.get(reverse("transfers:new")).status_code == 403
@@ -287,6 +289,7 @@ def test_a_user_management_admin_is_refused_with_a_403_everywhere(as_user_admin,
     assert as_user_admin.post(url("transfers:cancel", transfer)).status_code == 403
 
 
+@pytest.mark.rule(1, 12)
 def test_a_sales_agent_of_the_source_sees_the_request_but_only_a_global_admin_answers(
     transfer, source_sales_agent, production
 ):
@@ -339,6 +342,7 @@ def test_a_global_admin_of_the_target_is_told_only_the_holder_answers(
     assert snapshot() == before
 
 
+@pytest.mark.rule(12)
 def test_only_the_target_may_cancel(as_other_partner, other_partner_admin, transfer):
     before = snapshot()
 
@@ -407,6 +411,7 @@ def test_show_what_would_move_lists_eligible_azure_and_license_based_ones_to_pla
     assert entries(Action.TRANSFER_CREATED) == 0
 
 
+@pytest.mark.rule(12)
 def test_sending_the_request_creates_a_line_item_for_every_eligible_subscription(
     as_sales_agent,
     sales_agent,
@@ -499,6 +504,7 @@ def test_the_source_partners_active_global_admins_are_emailed_once_committed(
     assert reverse("transfers:detail", args=[transfer.uuid]) in email.body
 
 
+@pytest.mark.rule(12)
 def test_without_an_active_relationship_with_the_customer_nothing_is_asked(
     sales_agent, other_partner
 ):
@@ -512,6 +518,7 @@ def test_without_an_active_relationship_with_the_customer_nothing_is_asked(
     assert snapshot() == before
 
 
+@pytest.mark.rule(9, 12)
 def test_a_partner_of_another_cloud_cannot_be_asked(as_sales_agent, sales_agent, northwind):
     government = PartnerFactory(name="Tailspin Government Services", cloud=Cloud.US_GOVERNMENT)
     share(northwind, government)
@@ -527,6 +534,7 @@ def test_a_partner_of_another_cloud_cannot_be_asked(as_sales_agent, sales_agent,
     assert snapshot() == before
 
 
+@pytest.mark.rule(12)
 def test_a_source_that_holds_only_license_based_or_cancelled_subscriptions_has_nothing_to_move(
     as_sales_agent, sales_agent, northwind, partner, other_partner, third_partner
 ):
@@ -618,6 +626,7 @@ def test_form_errors_are_explained_beside_their_field_and_nothing_is_written(
 # --- 3. Every transition -----------------------------------------------------------------------
 
 
+@pytest.mark.rule(12)
 def test_accepting_a_subset_completes_the_transfer_at_once_and_moves_only_the_chosen_ones(
     as_other_partner,
     other_partner_admin,
@@ -695,6 +704,7 @@ def test_accepting_with_nothing_chosen_is_refused_beside_the_list(
     assert snapshot() == before
 
 
+@pytest.mark.rule(12)
 def test_declining_with_a_reason_withdraws_every_item_and_tells_the_requester(
     as_other_partner,
     other_partner_admin,
@@ -724,6 +734,7 @@ def test_declining_with_a_reason_withdraws_every_item_and_tells_the_requester(
     assert "Their reason: The customer's contract with us runs until June." in email.body
 
 
+@pytest.mark.rule(12)
 def test_the_target_cancels_its_request_and_every_item_is_withdrawn(
     as_sales_agent, sales_agent, transfer, northwind, other_partner, production
 ):
@@ -743,6 +754,7 @@ def test_the_target_cancels_its_request_and_every_item_is_withdrawn(
     assert len(items_of(again)) == 2
 
 
+@pytest.mark.rule(12)
 def test_the_expiry_command_expires_an_overdue_request_once(transfer, partner, production):
     overdue(transfer)
 
@@ -867,6 +879,7 @@ def _cancel_after_accept(transfer, target_agent, source_admin, chosen):
         "cancel-after-accept",
     ],
 )
+@pytest.mark.rule(12)
 def test_a_transition_that_is_no_longer_allowed_is_refused_and_changes_nothing(
     transfer, sales_agent, other_partner_admin, production, setup, message
 ):
@@ -899,6 +912,7 @@ def test_a_late_answer_in_the_pages_says_why_and_changes_nothing(
 # --- 4. A line item that can no longer move ----------------------------------------------------
 
 
+@pytest.mark.rule(12)
 def test_items_that_can_no_longer_move_fail_with_their_reason_and_the_others_still_move(
     other_partner_admin,
     sales_agent,
@@ -1005,6 +1019,7 @@ def _race_world():
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.rule(12, 16)
 def test_two_global_admins_accepting_at_once_complete_the_transfer_once(monkeypatch):
     target, _, subscriptions, _, admins, transfer = _race_world()
     slowly(monkeypatch, access, "can_answer_transfer")
@@ -1035,6 +1050,7 @@ def test_two_global_admins_accepting_at_once_complete_the_transfer_once(monkeypa
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.rule(12, 16)
 def test_an_accept_and_a_cancel_at_once_one_wins_and_the_status_says_which(monkeypatch):
     target, source, subscriptions, asker, admins, transfer = _race_world()
     slowly(monkeypatch, access, "can_answer_transfer")
@@ -1323,6 +1339,7 @@ class TransferMachine(RuleBasedStateMachine):
         )
 
 
+@pytest.mark.rule(12)
 def test_any_sequence_of_transfer_steps_keeps_every_rule(db, monkeypatch):
     first = PartnerFactory(name="Contoso Cloud Solutions", partner_id="4100123")
     second = PartnerFactory(name="Fabrikam Partners", partner_id="5200456")
@@ -1351,6 +1368,7 @@ def test_any_sequence_of_transfer_steps_keeps_every_rule(db, monkeypatch):
 # --- 8. From the customer page to a subscription managed by us ---------------------------------
 
 
+@pytest.mark.rule(12)
 def test_the_target_asks_the_source_accepts_and_the_target_then_manages_the_subscription(
     as_sales_agent, as_other_partner, northwind, other_partner, production, office
 ):

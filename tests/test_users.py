@@ -33,6 +33,7 @@ def form_data(**overrides):
 # --- Creating users -------------------------------------------------------------------------
 
 
+@pytest.mark.rule(3)
 def test_a_global_admin_adds_a_user_and_sees_the_temporary_password_once(as_global_admin, partner):
     response = as_global_admin.post(reverse("users:create"), form_data())
 
@@ -55,6 +56,7 @@ def test_a_global_admin_adds_a_user_and_sees_the_temporary_password_once(as_glob
     assert password not in str(entry.new_values)
 
 
+@pytest.mark.rule(3)
 def test_a_new_user_can_get_a_set_password_link_by_email_after_commit(
     as_global_admin, django_capture_on_commit_callbacks
 ):
@@ -116,6 +118,7 @@ def test_invalid_input_is_explained_and_nothing_is_written(as_global_admin, fiel
     assert User.objects.count() == before
 
 
+@pytest.mark.rule(1)
 def test_a_user_management_admin_cannot_grant_global_admin(as_user_admin):
     page = as_user_admin.get(reverse("users:create")).content.decode()
     assert 'value="global_admin"' not in page
@@ -129,6 +132,7 @@ def test_a_user_management_admin_cannot_grant_global_admin(as_user_admin):
     assert not User.objects.filter(email="nora@contoso.example").exists()
 
 
+@pytest.mark.rule(1)
 def test_the_service_refuses_global_admin_from_a_user_management_admin(user_admin):
     from multichannel.access import RoleRequired
 
@@ -153,6 +157,7 @@ def test_the_edit_form_starts_from_the_users_current_details(as_global_admin, sa
     assert form["roles"].value() == ["sales_agent"]
 
 
+@pytest.mark.rule(16)
 def test_saving_an_edit_page_does_not_undo_a_colleagues_change_made_meanwhile(
     as_user_admin, global_admin, sales_agent
 ):
@@ -204,6 +209,7 @@ def test_a_user_management_admin_edits_roles_of_a_sales_agent(as_user_admin, sal
     assert entry.new_values == {"roles": ["User management admin", "Sales agent"]}
 
 
+@pytest.mark.rule(1)
 def test_a_user_management_admin_never_acts_on_a_global_admin(as_user_admin, global_admin):
     for name in ("users:edit", "users:deactivate", "users:reset-password"):
         response = as_user_admin.get(reverse(name, args=[global_admin.uuid]))
@@ -246,6 +252,7 @@ def test_a_global_admin_grants_global_admin(as_global_admin, sales_agent):
     assert User.objects.get(pk=sales_agent.pk).roles == {Role.GLOBAL_ADMIN}
 
 
+@pytest.mark.rule(2)
 def test_the_last_global_admin_keeps_the_role(as_global_admin, global_admin):
     response = as_global_admin.post(
         reverse("users:edit", args=[global_admin.uuid]),
@@ -258,6 +265,7 @@ def test_the_last_global_admin_keeps_the_role(as_global_admin, global_admin):
     assert not entries(Action.ROLES_CHANGED).exists()
 
 
+@pytest.mark.rule(2)
 def test_a_global_admin_may_step_down_when_another_remains(
     as_global_admin, global_admin, second_global_admin
 ):
@@ -268,6 +276,7 @@ def test_a_global_admin_may_step_down_when_another_remains(
     assert User.objects.get(pk=global_admin.pk).roles == {Role.SALES_AGENT}
 
 
+@pytest.mark.rule(15)
 def test_changing_name_and_email_is_one_entry(as_global_admin, sales_agent):
     as_global_admin.post(
         reverse("users:edit", args=[sales_agent.uuid]),
@@ -279,6 +288,7 @@ def test_changing_name_and_email_is_one_entry(as_global_admin, sales_agent):
     assert entry.old_values == {"full_name": "Dana Diaz", "email": "dana@contoso.example"}
 
 
+@pytest.mark.rule(15)
 def test_saving_without_changes_writes_nothing(as_global_admin, sales_agent):
     response = as_global_admin.post(
         reverse("users:edit", args=[sales_agent.uuid]),
@@ -309,6 +319,7 @@ def test_deactivating_asks_first_then_ends_the_users_sessions(as_global_admin, s
     assert entries(Action.USER_DEACTIVATED).count() == 1
 
 
+@pytest.mark.rule(2)
 def test_nobody_deactivates_themselves(as_global_admin, global_admin, second_global_admin):
     response = as_global_admin.post(
         reverse("users:deactivate", args=[global_admin.uuid]), follow=True
@@ -318,6 +329,7 @@ def test_nobody_deactivates_themselves(as_global_admin, global_admin, second_glo
     assert not entries(Action.USER_DEACTIVATED).exists()
 
 
+@pytest.mark.rule(2)
 def test_the_last_active_global_admin_cannot_be_deactivated(global_admin, second_global_admin):
     # A Global admin acting is itself active, so only a stale view of the world (someone else
     # deactivated the actor a moment ago) reaches this rule; the check must still hold.
@@ -333,6 +345,7 @@ def test_the_last_active_global_admin_cannot_be_deactivated(global_admin, second
     assert User.objects.get(pk=second_global_admin.pk).is_active
 
 
+@pytest.mark.rule(2)
 def test_a_user_management_admin_cannot_deactivate_the_last_global_admin_either(
     as_user_admin, global_admin
 ):
