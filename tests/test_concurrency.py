@@ -1,31 +1,15 @@
 """Two admins acting at the same moment must not leave a partner without a Global admin."""
 
-import threading
-import time
-
 import pytest
-from django.db import connection
 
 from multichannel import access
 from multichannel.models import User
 from multichannel.roles import Role
 from multichannel.services import users as user_services
 from tests.factories import make_user
+from tests.races import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _slow_checks(monkeypatch):
-    """Widen the window between checking a rule and writing, as a busy server would."""
-    for name in ("can_deactivate", "can_set_roles"):
-        original = getattr(access, name)
-
-        def slow(*args, _original=original, **kwargs):
-            answer = _original(*args, **kwargs)
-            time.sleep(0.3)
-            return answer
-
-        monkeypatch.setattr(access, name, slow)
 
 
 def _deactivate(actor_pk, target_pk):
@@ -53,28 +37,18 @@ def test_the_last_two_global_admins_acting_on_each_other_leave_one(action, monke
     partner = PartnerFactory()
     first = make_user(partner, Role.GLOBAL_ADMIN)
     second = make_user(partner, Role.GLOBAL_ADMIN)
-    _slow_checks(monkeypatch)
-    barrier = threading.Barrier(2)
-    outcomes = []
+    check = "can_deactivate" if action is _deactivate else "can_set_roles"
 
     def run(actor_pk, target_pk):
-        barrier.wait()
-        try:
-            action(actor_pk, target_pk)
-            outcomes.append("done")
-        except Exception as refusal:
-            outcomes.append(refusal)
-        finally:
-            connection.close()
+        action(actor_pk, target_pk)
+        return "done"
 
-    threads = [
-        threading.Thread(target=run, args=(first.pk, second.pk)),
-        threading.Thread(target=run, args=(second.pk, first.pk)),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = race(
+        lambda: run(first.pk, second.pk),
+        lambda: run(second.pk, first.pk),
+        monkeypatch=monkeypatch,
+        holding=(access, check),  # the first holds the partner's Global admins
+    )
 
     assert outcomes.count("done") == 1, outcomes
     assert access.active_global_admins(partner.pk).count() == 1

@@ -7,8 +7,8 @@ transaction refers to (every activity-log entry refers to the partner, the actor
 customer), and what they read must be the row as the other person left it, not as it was
 before they waited for it.
 
-Each race slows one side down, as a busy server would, while it holds its locks; the other
-starts a moment later (`stagger`) and must queue behind it."""
+Each race stops one side while it holds its locks; the other starts only then and must queue
+behind it (tests/races.py)."""
 
 import uuid
 from datetime import date
@@ -41,7 +41,7 @@ from multichannel.services.customers import enter_subscription
 from multichannel.services.errors import RuleViolation
 from multichannel.services.permissions import refresh_customer_access
 from tests.factories import SubscriptionFactory, make_managed_customer, make_user
-from tests.races import race, slowly
+from tests.races import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -92,7 +92,6 @@ def test_entering_a_subscription_while_a_colleague_files_a_support_request(
     monkeypatch, partner, global_admin, sales_agent
 ):
     customer = make_managed_customer(partner)
-    slowly(monkeypatch, access, "can_enter_subscription", 0.6)  # holds the customer's row
 
     entered, filed = race(
         lambda: enter_subscription(
@@ -111,7 +110,8 @@ def test_entering_a_subscription_while_a_colleague_files_a_support_request(
             commerce_type=CommerceType.NEW_COMMERCE,
         ),
         lambda: file_request(sales_agent, customer),
-        stagger=0.2,
+        monkeypatch=monkeypatch,
+        holding=(access, "can_enter_subscription"),  # the customer's row is locked
     )
 
     assert isinstance(entered, Subscription), entered
@@ -124,9 +124,6 @@ def test_entering_a_subscription_while_a_colleague_files_a_support_request(
 def test_a_user_sets_their_password_while_an_admin_resets_it(
     monkeypatch, global_admin, sales_agent
 ):
-    # The user's change has written its row and is about to write its activity-log entry.
-    slowly(monkeypatch, sales_agent, "save", 0.6)
-
     changed, reset = race(
         lambda: user_services.change_own_password(user=sales_agent, new_password="N3w-pass-word-1"),
         lambda: user_services.reset_password(
@@ -134,7 +131,9 @@ def test_a_user_sets_their_password_while_an_admin_resets_it(
             user=sales_agent,
             delivery=user_services.AccessDelivery.TEMPORARY_PASSWORD,
         ),
-        stagger=0.2,
+        monkeypatch=monkeypatch,
+        # The user's change has written its row and is about to write its activity-log entry.
+        holding=(sales_agent, "save"),
     )
 
     assert changed is None
@@ -152,13 +151,13 @@ def test_asking_for_a_transfer_while_the_source_changes_a_subscription(
 ):
     customer, production = shared_azure(partner, other_partner)
     source_agent = make_user(other_partner, Role.SALES_AGENT)
-    slowly(monkeypatch, access, f"can_{action}", 0.6)  # holds the subscription's row
     change = getattr(subscription_services, action)
 
     changed, asked = race(
         lambda: change(by=source_agent, subscription=production),
         lambda: ask(sales_agent, customer, other_partner),
-        stagger=0.2,
+        monkeypatch=monkeypatch,
+        holding=(access, f"can_{action}"),  # the subscription's row is locked
     )
 
     answered([changed, asked])
@@ -184,13 +183,13 @@ def test_the_customer_accepts_an_invitation_while_the_relationship_is_removed(
         delegated_admin_days=30,
         email_text="Hello",
     )
-    slowly(monkeypatch, relationship_services, "check_answer", 0.6)  # holds the invitation
     answer = relationship_services.Answer("Nancy Davolio", "nancy@northwind.onmicrosoft.com")
 
     outcomes = race(
         lambda: relationship_services.accept_invitation(token=invitation.token(), answer=answer),
         lambda: relationship_services.remove_relationship(by=global_admin, customer=customer),
-        stagger=0.2,
+        monkeypatch=monkeypatch,
+        holding=(relationship_services, "check_answer"),  # the invitation is locked
     )
 
     answered(outcomes)
@@ -211,12 +210,12 @@ def test_two_assignments_at_once_the_first_assignee_loses_access(
 ):
     filed = file_request(sales_agent, make_managed_customer(partner))
     first, second = (make_user(partner, Role.SALES_AGENT, full_name=n) for n in ("Xia", "Yuri"))
-    slowly(monkeypatch, support_services, "_tell", 0.6)  # the first holds the request's row
 
     outcomes = race(
         lambda: support_services.assign(by=global_admin, support=filed, assignee=first),
         lambda: support_services.assign(by=second_global_admin, support=filed, assignee=second),
-        stagger=0.2,
+        monkeypatch=monkeypatch,
+        holding=(support_services, "_tell"),  # the first holds the request's row
     )
 
     answered(outcomes)
@@ -238,7 +237,6 @@ def test_changing_a_subscription_while_its_transfer_completes(
     customer, production = shared_azure(partner, other_partner)
     source_agent = make_user(other_partner, Role.SALES_AGENT)
     transfer = ask(sales_agent, customer, other_partner)
-    slowly(monkeypatch, transfer_services, "_complete", 0.6)  # holds the subscription's row
     change = getattr(subscription_services, action)
 
     accepted, changed = race(
@@ -246,7 +244,8 @@ def test_changing_a_subscription_while_its_transfer_completes(
             by=other_partner_admin, transfer=transfer, subscription_ids=[production.pk]
         ),
         lambda: change(by=source_agent, subscription=production),
-        stagger=0.2,
+        monkeypatch=monkeypatch,
+        holding=(transfer_services, "_complete"),  # the subscription's row is locked
     )
 
     answered([accepted, changed])

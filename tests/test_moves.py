@@ -44,7 +44,7 @@ from tests.factories import (
     many_onboardings,
     signed_in,
 )
-from tests.races import race, slowly
+from tests.races import race
 
 # Every test here runs on this day, whatever the day the suite runs: a run across midnight does
 # not leave TODAY behind the services' today.
@@ -1482,7 +1482,6 @@ def test_two_people_creating_the_new_subscription_at_once_create_one(monkeypatch
     customer = make_managed_customer(partner)
     source = SubscriptionFactory(customer=customer, usage=True, channel=Channel.EA)
     onboarding = started(first, source)
-    slowly(monkeypatch, onboarding_services, "_locked")
 
     outcomes = race(
         *(
@@ -1490,7 +1489,9 @@ def test_two_people_creating_the_new_subscription_at_once_create_one(monkeypatch
                 by=by, onboarding=onboarding, friendly_name="Northwind production"
             )
             for by in (first, second)
-        )
+        ),
+        monkeypatch=monkeypatch,
+        holding=(onboarding_services, "_locked"),  # the first holds the onboarding
     )
 
     assert all(isinstance(o, AzureOnboarding) for o in outcomes), outcomes
@@ -1511,13 +1512,14 @@ def test_two_people_starting_the_same_onboarding_at_once_share_one(monkeypatch):
     source = SubscriptionFactory(
         customer=make_managed_customer(partner), usage=True, channel=Channel.DIRECT
     )
-    slowly(monkeypatch, access, "can_onboard")
 
     outcomes = race(
         *(
             lambda by=by: onboarding_services.start_onboarding(by=by, source=source)
             for by in (first, second)
-        )
+        ),
+        monkeypatch=monkeypatch,
+        holding=(access, "can_onboard"),  # the first holds the source subscription
     )
 
     assert [o.pk for o in outcomes] == [AzureOnboarding.objects.get().pk] * 2, outcomes
@@ -1535,11 +1537,12 @@ def test_two_reminder_runs_at_once_email_once(monkeypatch):
         customer=make_managed_customer(partner), term_end=TODAY + timedelta(days=20)
     )
     move_services.plan_move(by=planner, subscription=seats, remind_days_before=30)
-    slowly(monkeypatch, move_services, "record")
 
     outcomes = race(
         lambda: move_services.send_reminders(today=TODAY),
         lambda: move_services.send_reminders(today=TODAY),
+        monkeypatch=monkeypatch,
+        holding=(move_services, "record"),  # the first has marked the move due
     )
 
     assert sorted(outcomes) == [0, 1]
@@ -1562,11 +1565,12 @@ def test_two_people_finishing_at_once_finish_once(monkeypatch):
     onboarding_services.record_services(
         by=first, onboarding=onboarding, services=[("Web app: contoso-shop", CANCEL)]
     )
-    slowly(monkeypatch, onboarding_services, "_locked")
 
     outcomes = race(
         lambda: onboarding_services.finish(by=first, onboarding=onboarding, cancel_source=False),
         lambda: onboarding_services.finish(by=second, onboarding=onboarding, cancel_source=True),
+        monkeypatch=monkeypatch,
+        holding=(onboarding_services, "_locked"),  # the first holds the onboarding
     )
 
     assert all(isinstance(o, AzureOnboarding) and o.is_finished for o in outcomes), outcomes

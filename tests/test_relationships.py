@@ -4,8 +4,6 @@ public page, and the relationship can later be removed (DESIGN rules 5 to 9)."""
 import io
 import math
 import re
-import threading
-import time
 import uuid
 from collections import Counter
 from datetime import timedelta
@@ -15,7 +13,6 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -45,6 +42,7 @@ from tests.factories import (
     make_user,
     signed_in,
 )
+from tests.races import race
 
 ROLES = ["Global reader", "User administrator"]
 DOMAIN = "litware.onmicrosoft.com"
@@ -521,34 +519,19 @@ def test_two_accepts_at_the_same_moment_start_one_relationship(monkeypatch):
     agent = make_user(partner, Role.SALES_AGENT)
     CustomerFactory(primary_domain=DOMAIN)
     token = make_request(agent).token()
-    original = relationship_services.check_answer
-
-    def slow_check(*args, **kwargs):
-        checked = original(*args, **kwargs)
-        time.sleep(0.3)  # a busy server: the window between checking and writing
-        return checked
-
-    monkeypatch.setattr(relationship_services, "check_answer", slow_check)
-    barrier = threading.Barrier(2)
-    outcomes = []
 
     def accept(name):
-        barrier.wait()
-        try:
-            relationship_services.accept_invitation(
-                token=token, answer=relationship_services.Answer(name, ADMIN_EMAIL)
-            )
-            outcomes.append("accepted")
-        except Exception as refusal:
-            outcomes.append(refusal)
-        finally:
-            connection.close()
+        relationship_services.accept_invitation(
+            token=token, answer=relationship_services.Answer(name, ADMIN_EMAIL)
+        )
+        return "accepted"
 
-    threads = [threading.Thread(target=accept, args=(name,)) for name in ("Lee Gu", "Kim Ra")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = race(
+        lambda: accept("Lee Gu"),
+        lambda: accept("Kim Ra"),
+        monkeypatch=monkeypatch,
+        holding=(relationship_services, "check_answer"),  # the first holds the invitation
+    )
 
     assert outcomes.count("accepted") == 1, outcomes
     (refusal,) = [o for o in outcomes if o != "accepted"]

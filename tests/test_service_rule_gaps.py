@@ -7,7 +7,6 @@ cloud (rule 9); an onboarding whose old subscription went away can still be fini
 `partner` (Contoso) is ours: the target of transfers and the partner that onboards;
 `other_partner` (Fabrikam) holds the Azure subscriptions a transfer asks for."""
 
-import time
 import uuid
 
 import pytest
@@ -419,16 +418,8 @@ def test_the_review_page_turns_off_cancelling_an_old_subscription_already_cancel
 # --- Races on PostgreSQL: removing the relationship against what would make us hold more -------
 
 
-def _slow_removal(monkeypatch):
-    """The removal has checked that we hold nothing and is slow to commit, as on a busy server."""
-    original = relationship_services.live_subscriptions_we_hold
-
-    def slow(*args, **kwargs):
-        held = original(*args, **kwargs)
-        time.sleep(0.5)
-        return held
-
-    monkeypatch.setattr(relationship_services, "live_subscriptions_we_hold", slow)
+# The removal goes first: it has its lock and has found nothing held when the other starts.
+REMOVAL_CHECKED = (relationship_services, "live_subscriptions_we_hold")
 
 
 def _rule_8_holds(partner, customer) -> bool:
@@ -450,15 +441,18 @@ def test_removing_the_relationship_while_the_new_azure_subscription_is_created_o
     customer = make_managed_customer(partner)
     source = SubscriptionFactory(customer=customer, usage=True, channel=Channel.EA)
     onboarding = started(agent, source)
-    _slow_removal(monkeypatch)
 
     def create():
-        time.sleep(0.2)  # the removal has its lock and has found nothing held
         return onboarding_services.create_new_subscription(
             by=agent, onboarding=onboarding, friendly_name="Northwind production"
         )
 
-    outcomes = race(lambda: remove_relationship(by=admin, customer=customer), create)
+    outcomes = race(
+        lambda: remove_relationship(by=admin, customer=customer),
+        create,
+        monkeypatch=monkeypatch,
+        holding=REMOVAL_CHECKED,
+    )
 
     refused = [o for o in outcomes if isinstance(o, RuleViolation)]
     assert len(refused) == 1, outcomes
@@ -476,15 +470,18 @@ def test_removing_the_relationship_while_a_transfer_to_us_is_accepted_one_wins(m
     share(customer, source)
     production = azure(customer, source, "Azure production")
     transfer = ask(asker, customer, source)
-    _slow_removal(monkeypatch)
 
     def accept():
-        time.sleep(0.2)  # the removal has its lock and has found nothing held
         return transfer_services.accept_transfer(
             by=source_admin, transfer=transfer, subscription_ids=[production.pk]
         )
 
-    outcomes = race(lambda: remove_relationship(by=target_admin, customer=customer), accept)
+    outcomes = race(
+        lambda: remove_relationship(by=target_admin, customer=customer),
+        accept,
+        monkeypatch=monkeypatch,
+        holding=REMOVAL_CHECKED,
+    )
 
     refused = [o for o in outcomes if isinstance(o, RuleViolation)]
     assert len(refused) == 1, outcomes

@@ -1,12 +1,9 @@
 """Changes to a subscription our partner holds: seats, auto-renew, suspend, reactivate, cancel
 (DESIGN §2 "Who sees what", rules 1, 13, 15 and 16)."""
 
-import threading
-import time
 from datetime import date, timedelta
 
 import pytest
-from django.db import connection
 
 from multichannel import access
 from multichannel.models import (
@@ -25,6 +22,7 @@ from multichannel.services import subscriptions as services
 from multichannel.services.errors import RuleViolation
 from multichannel.services.permissions import refresh_customer_access
 from tests.factories import PartnerFactory, SubscriptionFactory, make_managed_customer, make_user
+from tests.races import race
 
 TERM_START = date(2026, 3, 1)
 DAY_7 = TERM_START + timedelta(days=7)  # the last day of the cancellation window
@@ -440,36 +438,21 @@ def test_two_people_cancelling_at_once_cancel_it_once_and_the_other_is_told(monk
     subscription = SubscriptionFactory(
         customer=make_managed_customer(partner), held_by=partner, term_start=TERM_START
     )
-    original = access.can_cancel
-
-    def slow_can_cancel(*args, **kwargs):
-        answer = original(*args, **kwargs)
-        time.sleep(0.3)  # widen the window between checking and writing, as a busy server would
-        return answer
-
-    monkeypatch.setattr(access, "can_cancel", slow_can_cancel)
-    barrier = threading.Barrier(2)
-    outcomes = []
 
     def run(actor_pk):
-        barrier.wait()
-        try:
-            services.cancel(
-                by=User.objects.get(pk=actor_pk),
-                subscription=Subscription.objects.get(pk=subscription.pk),
-                today=DAY_7,
-            )
-            outcomes.append("done")
-        except Exception as refusal:
-            outcomes.append(refusal)
-        finally:
-            connection.close()
+        services.cancel(
+            by=User.objects.get(pk=actor_pk),
+            subscription=Subscription.objects.get(pk=subscription.pk),
+            today=DAY_7,
+        )
+        return "done"
 
-    threads = [threading.Thread(target=run, args=(user.pk,)) for user in (first, second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = race(
+        lambda: run(first.pk),
+        lambda: run(second.pk),
+        monkeypatch=monkeypatch,
+        holding=(access, "can_cancel"),  # the first holds the subscription's row
+    )
 
     assert outcomes.count("done") == 1, outcomes
     refusals = [outcome for outcome in outcomes if outcome != "done"]

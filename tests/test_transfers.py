@@ -61,7 +61,7 @@ from tests.factories import (
     make_user,
     signed_in,
 )
-from tests.races import race, slowly
+from tests.races import race
 
 CUSTOMER_CONTACT = "nancy@northwind.example"
 
@@ -1022,7 +1022,6 @@ def _race_world():
 @pytest.mark.rule(12, 16)
 def test_two_global_admins_accepting_at_once_complete_the_transfer_once(monkeypatch):
     target, _, subscriptions, _, admins, transfer = _race_world()
-    slowly(monkeypatch, access, "can_answer_transfer")
     ids = [s.pk for s in subscriptions]
 
     outcomes = race(
@@ -1031,7 +1030,9 @@ def test_two_global_admins_accepting_at_once_complete_the_transfer_once(monkeypa
                 by=by, transfer=transfer, subscription_ids=ids
             )
             for by in admins
-        )
+        ),
+        monkeypatch=monkeypatch,
+        holding=(access, "can_answer_transfer"),  # the first holds the request's row
     )
 
     done = [o for o in outcomes if isinstance(o, TransferRequest)]
@@ -1051,25 +1052,36 @@ def test_two_global_admins_accepting_at_once_complete_the_transfer_once(monkeypa
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.rule(12, 16)
-def test_an_accept_and_a_cancel_at_once_one_wins_and_the_status_says_which(monkeypatch):
+@pytest.mark.parametrize("first", ["accepted", "cancelled"])
+def test_an_accept_and_a_cancel_at_once_one_wins_and_the_status_says_which(monkeypatch, first):
     target, source, subscriptions, asker, admins, transfer = _race_world()
-    slowly(monkeypatch, access, "can_answer_transfer")
-    slowly(monkeypatch, access, "can_cancel_transfer")
     ids = [s.pk for s in subscriptions]
-
-    outcomes = race(
-        lambda: (
+    calls = {
+        "accepted": lambda: (
             "accepted",
             transfer_services.accept_transfer(
                 by=admins[0], transfer=transfer, subscription_ids=ids
             ),
         ),
-        lambda: ("cancelled", transfer_services.cancel_transfer(by=asker, transfer=transfer)),
+        "cancelled": lambda: (
+            "cancelled",
+            transfer_services.cancel_transfer(by=asker, transfer=transfer),
+        ),
+    }
+    second = "cancelled" if first == "accepted" else "accepted"
+    checks = {"accepted": "can_answer_transfer", "cancelled": "can_cancel_transfer"}
+
+    outcomes = race(
+        calls[first],
+        calls[second],
+        monkeypatch=monkeypatch,
+        holding=(access, checks[first]),  # the first holds the request's row
     )
 
     winners = [o[0] for o in outcomes if isinstance(o, tuple)]
     refused = [o for o in outcomes if isinstance(o, RuleViolation)]
     assert (len(winners), len(refused)) == (1, 1), outcomes
+    assert winners == [first]  # the one that took the row first wins; the other is told
     final = TransferRequest.objects.get()
     holders = set(
         Subscription.objects.filter(pk__in=ids).values_list("partner_of_record_id", flat=True)
