@@ -1,6 +1,8 @@
 """Customers and subscriptions as a partner employee meets them in the pages."""
 
+import csv
 import html
+import io
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -23,6 +25,12 @@ from multichannel.models import (
     Term,
 )
 from multichannel.services.permissions import refresh_customer_access
+from multichannel.views.activity import ActivityExportView
+from multichannel.views.customers import CustomerExportView
+from multichannel.views.lists import CsvExportMixin
+from multichannel.views.subscriptions import SubscriptionExportView
+from multichannel.views.support import SupportExportView
+from multichannel.views.users import UserExportView
 from tests.factories import (
     SubscriptionFactory,
     add_customer,
@@ -122,6 +130,29 @@ def test_the_csv_export_holds_the_filtered_customers(as_sales_agent, global_admi
     lines = body.strip().splitlines()
     assert lines[0].startswith("Company,Primary domain,Tenant ID")
     assert len(lines) == 2 and lines[1].startswith("Northwind Traders,")
+
+
+EXPORTS: dict[str, type[CsvExportMixin]] = {
+    "customers:export": CustomerExportView,
+    "subscriptions:export": SubscriptionExportView,
+    "support:export": SupportExportView,
+    "users:export": UserExportView,
+    "activity:export": ActivityExportView,
+}
+
+
+@pytest.mark.parametrize("url_name", EXPORTS)
+def test_each_csv_export_writes_the_columns_its_list_declares(
+    url_name, as_global_admin, global_admin
+):
+    add_subscription(add_customer(global_admin, "Northwind Traders"))
+    send = as_global_admin.post if url_name == "activity:export" else as_global_admin.get
+    body = b"".join(send(reverse(url_name)).streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+
+    columns = EXPORTS[url_name].csv_columns
+    assert rows[0] == [column.label for column in columns]
+    assert all(len(row) == len(columns) for row in rows[1:])
 
 
 @pytest.mark.parametrize("count", [5, 500])

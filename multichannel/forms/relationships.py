@@ -96,3 +96,16 @@ class RequestEmailForm(forms.Form):
         max_length=5000,
         help_text="The invitation link and what the customer grants are added below this text.",
     )
+
+
+class AnswerForm(forms.Form):
+    """The customer's answer to an invitation, on its public page."""
+
+    name = forms.CharField(max_length=150, label="Your name")
+    email = forms.EmailField(label="Your work email", max_length=254)
+    agree = forms.BooleanField(
+        required=False,
+        label=(
+            "I have read and accept the Microsoft Customer Agreement on behalf of my organisation"
+        ),
+    )

@@ -1,4 +1,8 @@
+import uuid
+
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 
 from multichannel import access
 from multichannel.models import Severity, Subscription, SupportStatus, Topic
@@ -29,9 +33,6 @@ class MultipleFileField(forms.FileField):
 
 def _attachments_help() -> str:
     kinds = ", ".join(sorted(e.lstrip(".").upper() for e in ALLOWED_ATTACHMENTS))
-    from django.conf import settings
-    from django.template.defaultfilters import filesizeformat
-
     size = filesizeformat(settings.PORTAL_ATTACHMENT_MAX_BYTES)
     return f"Optional: up to {MAX_FILES} files ({kinds}), {size} each."
 
@@ -84,8 +85,6 @@ class SupportRequestForm(forms.Form):
 
 
 def _uuid(value) -> bool:
-    import uuid
-
     try:
         uuid.UUID(str(value))
     except ValueError:

@@ -5,7 +5,7 @@ from multichannel.filtersets import ActivityFilterSet
 from multichannel.models import Action
 from multichannel.roles import Perm
 from multichannel.services.audit import record
-from multichannel.views.lists import FilteredListView, csv_response
+from multichannel.views.lists import Column, CsvExportMixin, FilteredListView
 from multichannel.views.mixins import PortalMixin
 
 
@@ -29,41 +29,34 @@ class ActivityListView(PortalMixin, FilteredListView):
         return [("Activity log", None)]
 
 
-class ActivityExportView(ActivityListView):
+class ActivityExportView(CsvExportMixin, ActivityListView):
     """The log's filtered entries as CSV. Exporting is itself recorded, so it is a POST (from a
     form with a CSRF token) that carries the list's filters in its address."""
 
     http_method_names = ["post"]
 
+    csv_name = "activity"
+    csv_chunk_size = 2000
+    csv_columns = (
+        Column("Time (UTC)", lambda entry: entry.created_at.isoformat()),
+        Column("User", lambda entry: entry.actor_label or "system"),
+        Column("Action", lambda entry: entry.action_label),
+        Column("Target type", lambda entry: entry.target_type),
+        Column("Target", lambda entry: entry.target_label),
+        Column("Outcome", lambda entry: entry.get_outcome_display()),
+        Column("IP address", lambda entry: entry.ip_address or ""),
+        Column("Changes", lambda entry: _changes(entry)),
+    )
+
     def post(self, request, *args, **kwargs):
-        filterset = self.get_filterset()
         filters = {k: v for k, v in request.GET.items() if v and k not in ("page", "sort")}
         with transaction.atomic():
             record(Action.ACTIVITY_EXPORTED, actor=request.user, new={"filters": filters})
-        rows = (
-            (
-                entry.created_at.isoformat(),
-                entry.actor_label or "system",
-                entry.action_label,
-                entry.target_type,
-                entry.target_label,
-                entry.get_outcome_display(),
-                entry.ip_address or "",
-                "; ".join(
-                    f"{field}: {old} → {new}" if old is not None else f"{field}: {new}"
-                    for field, old, new in entry.changes
-                ),
-            )
-            for entry in self.apply_sort(filterset.qs).iterator(chunk_size=2000)
-        )
-        header = [
-            "Time (UTC)",
-            "User",
-            "Action",
-            "Target type",
-            "Target",
-            "Outcome",
-            "IP address",
-            "Changes",
-        ]
-        return csv_response("activity", header, rows)
+        return self.export()
+
+
+def _changes(entry) -> str:
+    return "; ".join(
+        f"{field}: {old} → {new}" if old is not None else f"{field}: {new}"
+        for field, old, new in entry.changes
+    )

@@ -22,12 +22,12 @@ from multichannel.models import (
     RelationshipStatus,
     SubscriptionStatus,
 )
-from multichannel.models.customers import CHANNEL_GROUPS, channel_group
+from multichannel.models.subscriptions import CHANNEL_GROUPS, channel_group
 from multichannel.next_steps import NextStep, StepAction, action_for, next_step
 from multichannel.roles import Perm
 from multichannel.services import customers as customer_services
-from multichannel.views.lists import FilteredListView, csv_response
-from multichannel.views.mixins import PortalMixin, ServiceFormMixin
+from multichannel.views.lists import Column, CsvExportMixin, FilteredListView, yes_no
+from multichannel.views.mixins import ActionMixin, ObjectMixin, PortalMixin
 
 CUSTOMERS_CRUMB = ("Customers", reverse_lazy("customers:list"))
 
@@ -60,41 +60,27 @@ class CustomerListView(PortalMixin, FilteredListView):
         return [("Customers", None)]
 
 
-class CustomerExportView(CustomerListView):
-    def get(self, request, *args, **kwargs):
-        header = [
-            "Company",
-            "Primary domain",
-            "Tenant ID",
-            "Country",
-            "Primary contact",
-            "Contact email",
-            "Contact phone",
-            "Live subscriptions",
-            "Subscriptions from other channels",
-            "Next term end",
+class CustomerExportView(CsvExportMixin, CustomerListView):
+    csv_name = "customers"
+    csv_columns = (
+        Column("Company", lambda c: c.company_name),
+        Column("Primary domain", lambda c: c.primary_domain),
+        Column("Tenant ID", lambda c: c.tenant_id),
+        Column("Country", lambda c: c.country.code),
+        Column("Primary contact", lambda c: c.contact_name),
+        Column("Contact email", lambda c: c.contact_email),
+        Column("Contact phone", lambda c: c.contact_phone),
+        Column("Live subscriptions", lambda c: c.subscription_count),
+        Column("Subscriptions from other channels", lambda c: yes_no(c.has_other_channels)),
+        Column("Next term end", lambda c: c.next_term_end or ""),
+        Column(
             "Relationship since",
-        ]
-        rows = (
-            (
-                c.company_name,
-                c.primary_domain,
-                c.tenant_id,
-                c.country.code,
-                c.contact_name,
-                c.contact_email,
-                c.contact_phone,
-                c.subscription_count,
-                "yes" if c.has_other_channels else "no",
-                c.next_term_end or "",
-                c.relationship_since.date() if c.relationship_since else "",
-            )
-            for c in self.get_queryset().iterator(chunk_size=1000)
-        )
-        return csv_response("customers", header, rows)
+            lambda c: c.relationship_since.date() if c.relationship_since else "",
+        ),
+    )
 
 
-class CustomerCreateView(PortalMixin, ServiceFormMixin, FormView):
+class CustomerCreateView(PortalMixin, ActionMixin, FormView):
     permission = Perm.ADD_CUSTOMERS
     section = "customers"
     title = "Add a customer"
@@ -142,23 +128,18 @@ class CustomerCreateView(PortalMixin, ServiceFormMixin, FormView):
         )
 
 
-class CustomerMixin(PortalMixin):
+class CustomerMixin(ObjectMixin):
     permission = Perm.VIEW_CUSTOMERS
     section = "customers"
-
-    @cached_property
-    def customer(self):
-        return access.get_customer_for(self.request.user, self.kwargs["uuid"])
-
-    def get_subject(self):
-        return self.customer
+    lookup = access.get_customer_for
+    context_name = "customer"
 
     @cached_property
     def relationship(self):
         """Our relationship with the customer: the active one, else the latest."""
         return (
             Relationship.objects.filter(
-                partner_id=self.request.user.partner_id, customer=self.customer
+                partner_id=self.request.user.partner_id, customer=self.subject
             )
             .select_related("created_by")
             .order_by("status", "-started_at")  # "active" sorts before "removed"
@@ -172,7 +153,7 @@ class CustomerMixin(PortalMixin):
     def get_breadcrumbs(self):
         return [
             CUSTOMERS_CRUMB,
-            (str(self.customer), self.customer.get_absolute_url()),
+            (str(self.subject), self.subject.get_absolute_url()),
         ]
 
 
@@ -265,14 +246,14 @@ class CustomerDetailView(CustomerMixin, TemplateView):
     template_name = "customers/detail.html"
 
     def get_title(self):
-        return str(self.customer)
+        return str(self.subject)
 
     def get_breadcrumbs(self):
-        return [CUSTOMERS_CRUMB, (str(self.customer), None)]
+        return [CUSTOMERS_CRUMB, (str(self.subject), None)]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        user, customer = self.request.user, self.customer
+        user, customer = self.request.user, self.subject
         today = timezone.localdate()
         partner_id = user.partner_id
         groups, held = [], []
@@ -327,20 +308,20 @@ class CustomerDetailView(CustomerMixin, TemplateView):
         return context
 
 
-class SubscriptionCreateView(CustomerMixin, ServiceFormMixin, FormView):
+class SubscriptionCreateView(CustomerMixin, ActionMixin, FormView):
     permission = Perm.ADD_SUBSCRIPTIONS
     template_name = "subscriptions/form.html"
     form_class = SubscriptionForm
 
     def get_title(self):
-        return f"Enter a subscription {self.customer} bought elsewhere"
+        return f"Enter a subscription {self.subject} bought elsewhere"
 
     def get_breadcrumbs(self):
         return [*super().get_breadcrumbs(), ("Enter a subscription", None)]
 
     @cached_property
     def check(self):
-        return access.can_enter_subscription(self.request.user, self.customer, managed=self.managed)
+        return access.can_enter_subscription(self.request.user, self.subject, managed=self.managed)
 
     def subject_check(self, subject):
         return self.check
@@ -348,21 +329,21 @@ class SubscriptionCreateView(CustomerMixin, ServiceFormMixin, FormView):
     def get_form_kwargs(self):
         return {
             **super().get_form_kwargs(),
-            "customer": self.customer,
+            "customer": self.subject,
             "partner": self.request.user.partner,
         }
 
     def get_context_data(self, **kwargs):
         return {
             **super().get_context_data(**kwargs),
-            "customer": self.customer,
+            "customer": self.subject,
             "check": self.check,
         }
 
     def perform(self, form):
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
         subscription = customer_services.enter_subscription(
-            by=self.request.user, customer=self.customer, **fields
+            by=self.request.user, customer=self.subject, **fields
         )
         messages.success(self.request, f"{subscription.offer_name} was recorded.")
         return redirect("subscriptions:detail", uuid=subscription.uuid)

@@ -8,14 +8,15 @@ referrer policy lets the browser name its origin when it posts the answer."""
 
 from functools import wraps
 
-from django import forms
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
 
+from multichannel.forms.relationships import AnswerForm
 from multichannel.services import relationships as relationship_services
 from multichannel.services.errors import RuleViolation
+from multichannel.views.mixins import add_violation
 
 LINK = "portal_invitation_link"  # the session key holding the link's hash
 OLD_TOKEN = "portal_invitation_token"  # noqa: S105 (where sessions once kept the token itself)
@@ -40,17 +41,6 @@ def no_referrer(view):
         return response
 
     return wrapped
-
-
-class AnswerForm(forms.Form):
-    name = forms.CharField(max_length=150, label="Your name")
-    email = forms.EmailField(label="Your work email", max_length=254)
-    agree = forms.BooleanField(
-        required=False,
-        label=(
-            "I have read and accept the Microsoft Customer Agreement on behalf of my organisation"
-        ),
-    )
 
 
 @method_decorator([no_referrer, never_cache], name="dispatch")
@@ -108,10 +98,7 @@ class InvitationView(View):
             try:
                 relationship_services.check_answer(invitation, typed)
             except RuleViolation as violation:
-                form.add_error(
-                    violation.field if violation.field in form.fields else None,
-                    violation.message,
-                )
+                add_violation(form, violation)
             if accepting and not agreed:
                 form.add_error("agree", "Accepting needs the customer agreement accepted.")
         if not form.is_valid():
@@ -130,9 +117,7 @@ class InvitationView(View):
         except relationship_services.InvitationProblem as problem:
             return self._problem(request, problem)
         except RuleViolation as violation:
-            form.add_error(
-                violation.field if violation.field in form.fields else None, violation.message
-            )
+            add_violation(form, violation)
             return self._page(request, invitation, form, status=400)
         # The link stays in the session: reloading now says the invitation has been answered.
         return render(

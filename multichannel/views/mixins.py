@@ -11,10 +11,15 @@ Only then does the view read a form or look at the object's state, so a refusal 
 on what was posted or on what state the object is in.
 """
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.utils.functional import cached_property
 
 from multichannel import access
 from multichannel.services.errors import RuleViolation
@@ -23,6 +28,8 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")  # they read; every other method may c
 
 
 class PortalMixin(LoginRequiredMixin):
+    request: Any  # the view's request, its user signed in (checked first, in `dispatch`)
+    kwargs: dict[str, Any]
     permission: str | None = None
     # What a change (a POST) needs besides `permission`, when it needs more.
     action_permission: str | None = None
@@ -70,21 +77,91 @@ class PortalMixin(LoginRequiredMixin):
         return context
 
 
-class ServiceFormMixin:
-    """A form view whose valid form is handed to one service call (`perform`). A rule the
-    service enforces comes back as an error beside its field, with what was typed kept."""
+class ActionMixin:
+    """A form page whose valid form is handed to one service call: `perform(form)` makes the
+    call and returns what it made, `succeeded(result)` the response (by default `perform`'s own
+    response). A rule the service enforces (`RuleViolation`) changes nothing and is said beside
+    its field, with what was typed kept; a refusal of the whole action is said above the form,
+    or, on a page that names `refused_url()` (a confirmation), on that page."""
 
-    def perform(self, form):
+    request: Any  # the view's request, its user signed in (PortalMixin checks that first)
+
+    def perform(self, form) -> Any:
         raise NotImplementedError
+
+    def succeeded(self, result) -> HttpResponse:
+        return result
+
+    def refused_url(self) -> str | None:
+        return None
 
     def form_valid(self, form):
         try:
-            response = self.perform(form)
+            result = self.perform(form)
         except RuleViolation as violation:
-            field = violation.field if violation.field in form.fields else None
-            form.add_error(field, violation.message)
-            return self.form_invalid(form)
-        return response
+            return self.refused(form, violation)
+        return self.succeeded(result)
+
+    def refused(self, form, violation: RuleViolation) -> HttpResponse:
+        url = self.refused_url()
+        if violation_field(form, violation) is None and url is not None:
+            messages.error(self.request, violation.message)
+            return redirect(url)
+        add_violation(form, violation)
+        return self.form_invalid(form)  # type: ignore[attr-defined]
+
+
+class ButtonMixin(ActionMixin):
+    """A button that acts at once (POST only, no page of its own): whatever refuses it, a form
+    that does not validate (`invalid_message`) or a rule, is said on `refused_url()`."""
+
+    http_method_names: Sequence[str] = ["post"]
+    invalid_message = ""
+
+    def refused_url(self) -> str:
+        raise NotImplementedError
+
+    def refused(self, form, violation: RuleViolation) -> HttpResponse:
+        messages.error(self.request, violation.message)
+        return redirect(self.refused_url())
+
+    def form_invalid(self, form):
+        messages.error(self.request, self.invalid_message)
+        return redirect(self.refused_url())
+
+
+class ObjectMixin(PortalMixin):
+    """A page about one object: `lookup` fetches it through `access` (a 404 when the user's
+    partner may not see it) from the URL's `uuid`, before anything else is read; the page and
+    its template know it as `subject` and as `context_name`."""
+
+    lookup: Callable[..., Any]  # an `access.get_*_for(viewer, uuid)`
+    context_name = "subject"
+
+    @cached_property
+    def subject(self) -> Any:
+        return type(self).lookup(self.request.user, self.kwargs["uuid"])
+
+    def get_subject(self):
+        return self.subject
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault(self.context_name, self.subject)
+        return context
+
+
+def violation_field(form, violation: RuleViolation) -> str | None:
+    """The form field a refusal is about, if the form has it."""
+    return violation.field if violation.field in getattr(form, "fields", {}) else None
+
+
+def add_violation(form, violation: RuleViolation) -> None:
+    """A refusal beside its field, or above the form (or formset) when it names none of it."""
+    if hasattr(form, "add_error"):
+        form.add_error(violation_field(form, violation), violation.message)
+    else:  # a formset
+        form.non_form_errors().append(violation.message)
 
 
 def refuse(request, violation: RuleViolation, to: str, **kwargs):

@@ -32,7 +32,7 @@ from multichannel.services import onboarding as onboarding_services
 from multichannel.services.errors import RuleViolation
 from multichannel.views.customers import CustomerMixin
 from multichannel.views.lists import FilteredListView
-from multichannel.views.mixins import PortalMixin, refuse
+from multichannel.views.mixins import ActionMixin, ObjectMixin, PortalMixin, refuse
 from multichannel.views.subscriptions import SubscriptionMixin
 
 ONBOARDINGS_CRUMB = ("Azure onboarding", reverse_lazy("onboardings:list"))
@@ -93,7 +93,7 @@ class MoveListView(PortalMixin, FilteredListView):
 # --- Starting an onboarding -------------------------------------------------------------------
 
 
-class StartOnboardingView(SubscriptionMixin, FormView):
+class StartOnboardingView(SubscriptionMixin, ActionMixin, FormView):
     """From a subscription's next step: what onboarding does, then start (or resume) it."""
 
     permission = Perm.ONBOARD_AZURE
@@ -101,14 +101,14 @@ class StartOnboardingView(SubscriptionMixin, FormView):
     form_class = ConfirmForm
 
     def get_title(self):
-        return f"Onboard {self.subscription.offer_name} to Azure under us"
+        return f"Onboard {self.subject.offer_name} to Azure under us"
 
     def get_breadcrumbs(self):
         return [*super().get_breadcrumbs(), ("Onboard to Azure", None)]
 
     @cached_property
     def check(self):
-        return access.can_onboard(self.request.user, self.subscription)
+        return access.can_onboard(self.request.user, self.subject)
 
     def subject_check(self, subject):
         return self.check
@@ -121,26 +121,24 @@ class StartOnboardingView(SubscriptionMixin, FormView):
 
     def in_progress(self):
         return access.onboardings_for(self.request.user).filter(
-            source=self.subscription, status=OnboardingStatus.IN_PROGRESS
+            source=self.subject, status=OnboardingStatus.IN_PROGRESS
         )
 
-    def form_valid(self, form):
-        try:
-            onboarding = onboarding_services.start_onboarding(
-                by=self.request.user, source=self.subscription
-            )
-        except RuleViolation as violation:
-            return refuse(
-                self.request, violation, "subscriptions:detail", uuid=self.subscription.uuid
-            )
+    def refused_url(self):
+        return self.subject.get_absolute_url()
+
+    def perform(self, form):
+        return onboarding_services.start_onboarding(by=self.request.user, source=self.subject)
+
+    def succeeded(self, onboarding):
         if onboarding.resumed:  # by a colleague, or by this user in another tab
             messages.info(self.request, "This onboarding was already under way; it goes on here.")
         else:
-            messages.success(self.request, f"Onboarding of {self.subscription} started.")
+            messages.success(self.request, f"Onboarding of {self.subject} started.")
         return redirect(step_url(onboarding))
 
 
-class EnteredSourceView(CustomerMixin, FormView):
+class EnteredSourceView(CustomerMixin, ActionMixin, FormView):
     """Onboarding an Azure subscription that is not in the portal yet: enter it by hand."""
 
     permission = Perm.ONBOARD_AZURE
@@ -148,7 +146,7 @@ class EnteredSourceView(CustomerMixin, FormView):
     form_class = EnteredSourceForm
 
     def get_title(self):
-        return f"Onboard Azure of {self.customer} to us"
+        return f"Onboard Azure of {self.subject} to us"
 
     def get_breadcrumbs(self):
         return [*super().get_breadcrumbs(), ("Onboard Azure", None)]
@@ -159,32 +157,29 @@ class EnteredSourceView(CustomerMixin, FormView):
                 request,
                 RuleViolation("We need an active reseller relationship with the customer first."),
                 "customers:detail",
-                uuid=self.customer.uuid,
+                uuid=self.subject.uuid,
             )
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["customer"] = self.customer
+        context["customer"] = self.subject
         context["steps"] = _steps(None, OnboardingStep.SOURCE)
         return context
 
-    def form_valid(self, form):
+    def perform(self, form):
         data = form.cleaned_data
-        try:
-            onboarding = onboarding_services.start_with_entered_source(
-                by=self.request.user,
-                customer=self.customer,
-                external_id=data["external_id"],
-                channel=data["channel"],
-                offer_name=data["offer_name"],
-                offer_id=data["offer_id"],
-                services=data["services"],
-            )
-        except RuleViolation as violation:
-            field = violation.field if violation.field in form.fields else None
-            form.add_error(field, violation.message)
-            return self.form_invalid(form)
+        return onboarding_services.start_with_entered_source(
+            by=self.request.user,
+            customer=self.subject,
+            external_id=data["external_id"],
+            channel=data["channel"],
+            offer_name=data["offer_name"],
+            offer_id=data["offer_id"],
+            services=data["services"],
+        )
+
+    def succeeded(self, onboarding):
         messages.success(self.request, "The existing subscription is recorded.")
         return redirect(step_url(onboarding))
 
@@ -205,59 +200,42 @@ def _steps(onboarding: AzureOnboarding | None, current: int):
     ]
 
 
-class OnboardingStepView(PortalMixin, FormView):
+class OnboardingStepView(ObjectMixin, ActionMixin, FormView):
     permission = Perm.ONBOARD_AZURE
     section = "moves"
     step = OnboardingStep.SOURCE
     template_name = "moves/step.html"
-
-    @cached_property
-    def onboarding(self):
-        return access.get_onboarding_for(self.request.user, self.kwargs["uuid"])
-
-    def get_subject(self):
-        return self.onboarding
+    lookup = access.get_onboarding_for
+    context_name = "onboarding"
 
     def get(self, request, *args, **kwargs):
-        if self.onboarding.is_finished or self.step > self.onboarding.reached:
-            return redirect(step_url(self.onboarding))
+        if self.subject.is_finished or self.step > self.subject.reached:
+            return redirect(step_url(self.subject))
         return super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
-        if self.onboarding.is_finished or self.step > self.onboarding.reached:
+        if self.subject.is_finished or self.step > self.subject.reached:
             messages.info(request, "This step is not open; here is where the onboarding is.")
-            return redirect(step_url(self.onboarding))
+            return redirect(step_url(self.subject))
         return super().post(request, *args, **kwargs)
 
     def get_title(self):
-        return f"Onboard {self.onboarding.source.offer_name} to Azure under us"
+        return f"Onboard {self.subject.source.offer_name} to Azure under us"
 
     def get_breadcrumbs(self):
-        return [ONBOARDINGS_CRUMB, (self.onboarding.customer.company_name, None)]
+        return [ONBOARDINGS_CRUMB, (self.subject.customer.company_name, None)]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
-            onboarding=self.onboarding,
-            steps=_steps(self.onboarding, self.step),
+            onboarding=self.subject,
+            steps=_steps(self.subject, self.step),
             step_number=int(self.step),
-            previous=step_url(self.onboarding, self.step - 1) if self.step > 1 else None,
+            previous=step_url(self.subject, self.step - 1) if self.step > 1 else None,
         )
         return context
 
-    def perform(self, form):
-        raise NotImplementedError
-
-    def form_valid(self, form):
-        try:
-            onboarding = self.perform(form)
-        except RuleViolation as violation:
-            field = violation.field if violation.field in getattr(form, "fields", {}) else None
-            if hasattr(form, "add_error"):
-                form.add_error(field, violation.message)
-            else:
-                form.non_form_errors().append(violation.message)  # a formset
-            return self.form_invalid(form)
+    def succeeded(self, onboarding):
         messages.success(self.request, self.success_message(onboarding))
         if "stop" in self.request.POST:  # saved; resumed later from the list
             return redirect("onboardings:list")
@@ -275,11 +253,11 @@ class SourceStep(OnboardingStepView):
         return "The existing subscription's details are recorded."
 
     def get_initial(self):
-        return {"services": "\n".join(s.name for s in self.onboarding.services.all())}
+        return {"services": "\n".join(s.name for s in self.subject.services.all())}
 
     def perform(self, form):
         return onboarding_services.confirm_source(
-            by=self.request.user, onboarding=self.onboarding, services=form.cleaned_data["services"]
+            by=self.request.user, onboarding=self.subject, services=form.cleaned_data["services"]
         )
 
 
@@ -288,19 +266,17 @@ class NewSubscriptionStep(OnboardingStepView):
     form_class = NewSubscriptionForm
 
     def get_initial(self):
-        return {
-            "friendly_name": self.onboarding.friendly_name or f"{self.onboarding.customer} Azure"
-        }
+        return {"friendly_name": self.subject.friendly_name or f"{self.subject.customer} Azure"}
 
     def perform(self, form):
         return onboarding_services.create_new_subscription(
             by=self.request.user,
-            onboarding=self.onboarding,
+            onboarding=self.subject,
             friendly_name=form.cleaned_data["friendly_name"],
         )
 
     def success_message(self, onboarding):
-        before = self.onboarding  # as the page found it
+        before = self.subject  # as the page found it
         if before.new_subscription_id is None:
             return (
                 f"The new Azure subscription “{onboarding.friendly_name}” is created under "
@@ -322,13 +298,12 @@ class ServicesStep(OnboardingStepView):
         kwargs["initial"] = None
         if self.request.method == "GET":
             kwargs["initial"] = [
-                {"name": s.name, "disposition": s.disposition}
-                for s in self.onboarding.services.all()
+                {"name": s.name, "disposition": s.disposition} for s in self.subject.services.all()
             ] + [{"disposition": ServiceDisposition.CANCEL}] * self.blank_rows
         return kwargs
 
     def post(self, request, *args, **kwargs):
-        if self.onboarding.is_finished or self.step > self.onboarding.reached:
+        if self.subject.is_finished or self.step > self.subject.reached:
             return super().post(request, *args, **kwargs)  # sends back to where it stands
         if "more" in request.POST:  # more empty rows, keeping what was typed
             data = request.POST.copy()
@@ -351,7 +326,7 @@ class ServicesStep(OnboardingStepView):
             if f.cleaned_data.get("name")
         ]
         return onboarding_services.record_services(
-            by=self.request.user, onboarding=self.onboarding, services=rows
+            by=self.request.user, onboarding=self.subject, services=rows
         )
 
     def success_message(self, onboarding):
@@ -365,63 +340,54 @@ class ReviewStep(OnboardingStepView):
     def get_form(self, form_class=None):
         form = super().get_form(form_class)
         field = form.fields["cancel_source"]
-        source = self.onboarding.source
+        source = self.subject.source
         if not source.is_live:  # cancelled meanwhile: the services are recorded all the same
             field.disabled = True
             field.help_text = f"Not needed: it is already {source.get_status_display().lower()}."
-        elif self.onboarding.services.filter(disposition=ServiceDisposition.KEEP).exists():
+        elif self.subject.services.filter(disposition=ServiceDisposition.KEEP).exists():
             field.disabled = True
             field.help_text = "Not possible: some services stay on it."
         return form
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        services = list(self.onboarding.services.all())
+        services = list(self.subject.services.all())
         context["moving"] = [s for s in services if s.disposition == ServiceDisposition.CANCEL]
         context["keeping"] = [s for s in services if s.disposition == ServiceDisposition.KEEP]
         return context
 
-    def form_valid(self, form):
-        try:
-            onboarding = onboarding_services.finish(
-                by=self.request.user,
-                onboarding=self.onboarding,
-                cancel_source=form.cleaned_data["cancel_source"],
-            )
-        except RuleViolation as violation:
-            form.add_error(
-                violation.field if violation.field in form.fields else None, violation.message
-            )
-            return self.form_invalid(form)
+    def perform(self, form):
+        return onboarding_services.finish(
+            by=self.request.user,
+            onboarding=self.subject,
+            cancel_source=form.cleaned_data["cancel_source"],
+        )
+
+    def succeeded(self, onboarding):
         messages.success(self.request, "The onboarding is finished.")
         return redirect("onboardings:detail", uuid=onboarding.uuid)
 
 
-class OnboardingDetailView(PortalMixin, TemplateView):
+class OnboardingDetailView(ObjectMixin, TemplateView):
     permission = Perm.VIEW_ONBOARDINGS
     section = "moves"
     template_name = "moves/onboarding_detail.html"
-
-    @cached_property
-    def onboarding(self):
-        return access.get_onboarding_for(self.request.user, self.kwargs["uuid"])
-
-    def get_subject(self):
-        return self.onboarding
+    lookup = access.get_onboarding_for
+    context_name = "onboarding"
 
     def get_title(self):
-        return f"Azure onboarding of {self.onboarding.source.offer_name}"
+        return f"Azure onboarding of {self.subject.source.offer_name}"
 
     def get_breadcrumbs(self):
-        return [ONBOARDINGS_CRUMB, (self.onboarding.customer.company_name, None)]
+        return [ONBOARDINGS_CRUMB, (self.subject.customer.company_name, None)]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
-            onboarding=self.onboarding,
-            services=list(self.onboarding.services.all()),
-            continue_url=None if self.onboarding.is_finished else step_url(self.onboarding),
-            history=list(access.activity_entries_about(self.request.user, self.onboarding)[:20]),
+            onboarding=self.subject,
+            services=list(self.subject.services.all()),
+            continue_url=None if self.subject.is_finished else step_url(self.subject),
+            history=list(access.activity_entries_about(self.request.user, self.subject)[:20]),
         )
         return context
 
@@ -429,7 +395,7 @@ class OnboardingDetailView(PortalMixin, TemplateView):
 # --- Planned moves ----------------------------------------------------------------------------
 
 
-class PlanMoveView(SubscriptionMixin, FormView):
+class PlanMoveView(SubscriptionMixin, ActionMixin, FormView):
     """Rule 10: why it cannot switch now, the term-end date, and the planned move."""
 
     permission = Perm.VIEW_MOVES
@@ -438,20 +404,20 @@ class PlanMoveView(SubscriptionMixin, FormView):
     form_class = PlanMoveForm
 
     def get_title(self):
-        return f"Move {self.subscription.offer_name} to us at its term end"
+        return f"Move {self.subject.offer_name} to us at its term end"
 
     def get_breadcrumbs(self):
         return [*super().get_breadcrumbs(), ("Plan the move", None)]
 
     @cached_property
     def check(self):
-        return access.can_plan_move(self.request.user, self.subscription, self.today)
+        return access.can_plan_move(self.request.user, self.subject, self.today)
 
     @cached_property
     def open_move(self):
         return (
             access.moves_for(self.request.user)
-            .filter(subscription=self.subscription, status__in=OPEN_MOVE_STATUSES)
+            .filter(subscription=self.subject, status__in=OPEN_MOVE_STATUSES)
             .first()
         )
 
@@ -460,20 +426,16 @@ class PlanMoveView(SubscriptionMixin, FormView):
         context.update(check=self.check, open_move=self.open_move)
         return context
 
-    def form_valid(self, form):
-        try:
-            move = move_services.plan_move(
-                by=self.request.user,
-                subscription=self.subscription,
-                remind_days_before=form.cleaned_data["remind_days_before"],
-                notes=form.cleaned_data["notes"],
-                today=self.today,
-            )
-        except RuleViolation as violation:
-            form.add_error(
-                violation.field if violation.field in form.fields else None, violation.message
-            )
-            return self.form_invalid(form)
+    def perform(self, form):
+        return move_services.plan_move(
+            by=self.request.user,
+            subscription=self.subject,
+            remind_days_before=form.cleaned_data["remind_days_before"],
+            notes=form.cleaned_data["notes"],
+            today=self.today,
+        )
+
+    def succeeded(self, move):
         messages.success(
             self.request,
             f"Move planned: you will be reminded on {move.remind_on:%Y-%m-%d}.",
@@ -481,38 +443,36 @@ class PlanMoveView(SubscriptionMixin, FormView):
         return redirect("moves:detail", uuid=move.uuid)
 
 
-class MoveMixin(PortalMixin):
+class MoveMixin(ObjectMixin):
     permission = Perm.VIEW_MOVES
     section = "moves"
-
-    @cached_property
-    def move(self):
-        return access.get_move_for(self.request.user, self.kwargs["uuid"])
-
-    def get_subject(self):
-        return self.move
+    lookup = access.get_move_for
+    context_name = "move"
 
     def get_breadcrumbs(self):
-        return [MOVES_CRUMB, (f"{self.move.subscription.offer_name} — {self.move.customer}", None)]
+        return [
+            MOVES_CRUMB,
+            (f"{self.subject.subscription.offer_name} — {self.subject.customer}", None),
+        ]
 
 
-class MoveDetailView(MoveMixin, FormView):
+class MoveDetailView(MoveMixin, ActionMixin, FormView):
     action_permission = Perm.PLAN_MOVES
     template_name = "moves/move_detail.html"
     form_class = ChecklistForm
 
     def get_title(self):
-        return f"Move of {self.move.subscription.offer_name} to us"
+        return f"Move of {self.subject.subscription.offer_name} to us"
 
     def get_initial(self):
         initial = {
-            field: getattr(self.move, field) for field in (*move_services.CHECKLIST, "notes")
+            field: getattr(self.subject, field) for field in (*move_services.CHECKLIST, "notes")
         }
-        return {**initial, "seen": move_services.checklist_version(self.move)}
+        return {**initial, "seen": move_services.checklist_version(self.subject)}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        move, user = self.move, self.request.user
+        move, user = self.subject, self.request.user
         context.update(
             move=move,
             relationship_active=access.manages_customer(user, move.customer),
@@ -524,24 +484,22 @@ class MoveDetailView(MoveMixin, FormView):
         )
         return context
 
-    def form_valid(self, form):
+    def perform(self, form):
         data = form.cleaned_data
-        try:
-            move_services.update_checklist(
-                by=self.request.user,
-                move=self.move,
-                notes=data["notes"],
-                seen=data["seen"],
-                **{field: data[field] for field in move_services.CHECKLIST},
-            )
-        except RuleViolation as violation:
-            form.add_error(None, violation.message)
-            return self.form_invalid(form)
+        return move_services.update_checklist(
+            by=self.request.user,
+            move=self.subject,
+            notes=data["notes"],
+            seen=data["seen"],
+            **{field: data[field] for field in move_services.CHECKLIST},
+        )
+
+    def succeeded(self, move):
         messages.success(self.request, "The checklist is saved.")
-        return redirect("moves:detail", uuid=self.move.uuid)
+        return redirect("moves:detail", uuid=self.subject.uuid)
 
 
-class CloseMoveView(MoveMixin, FormView):
+class CloseMoveView(MoveMixin, ActionMixin, FormView):
     permission = Perm.PLAN_MOVES
     template_name = "moves/close.html"
     form_class = ConfirmForm
@@ -549,17 +507,19 @@ class CloseMoveView(MoveMixin, FormView):
 
     def get_title(self):
         verb = "Mark done" if self.done else "Cancel"
-        return f"{verb}: move of {self.move.subscription.offer_name}"
+        return f"{verb}: move of {self.subject.subscription.offer_name}"
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "move": self.move, "done": self.done}
+        return {**super().get_context_data(**kwargs), "move": self.subject, "done": self.done}
 
-    def form_valid(self, form):
-        try:
-            move_services.close_move(by=self.request.user, move=self.move, done=self.done)
-        except RuleViolation as violation:
-            return refuse(self.request, violation, "moves:detail", uuid=self.move.uuid)
+    def refused_url(self):
+        return self.subject.get_absolute_url()
+
+    def perform(self, form):
+        return move_services.close_move(by=self.request.user, move=self.subject, done=self.done)
+
+    def succeeded(self, move):
         messages.success(
             self.request, "The move is done." if self.done else "The planned move is cancelled."
         )
-        return redirect("moves:detail", uuid=self.move.uuid)
+        return redirect("moves:detail", uuid=self.subject.uuid)

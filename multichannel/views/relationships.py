@@ -7,10 +7,9 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
-from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.generic import FormView, TemplateView, View
+from django.views.generic import FormView, TemplateView
 
 from multichannel import access, notifications
 from multichannel.filtersets import RequestFilterSet
@@ -23,10 +22,9 @@ from multichannel.forms.relationships import (
 from multichannel.models import Cloud, Relationship, RelationshipStatus
 from multichannel.roles import Perm
 from multichannel.services import relationships as relationship_services
-from multichannel.services.errors import RuleViolation
 from multichannel.views.customers import CustomerMixin
 from multichannel.views.lists import FilteredListView
-from multichannel.views.mixins import PortalMixin, refuse
+from multichannel.views.mixins import ActionMixin, ButtonMixin, ObjectMixin, PortalMixin
 
 REQUESTS_CRUMB = ("Relationship requests", reverse_lazy("relationships:list"))
 DRAFT = "portal_relationship_request_draft"
@@ -69,7 +67,7 @@ class RequestStepMixin(PortalMixin):
         return context
 
 
-class RequestCustomerStep(RequestStepMixin, FormView):
+class RequestCustomerStep(RequestStepMixin, ActionMixin, FormView):
     form_class = RequestCustomerForm
 
     def get(self, request, *args, **kwargs):
@@ -91,13 +89,9 @@ class RequestCustomerStep(RequestStepMixin, FormView):
     def get_initial(self):
         return {k: self.draft.get(k) for k in ("company_name", "domain", "contact_email")}
 
-    def form_valid(self, form):
+    def perform(self, form):
         tenant = relationship_services.find_tenant(form.cleaned_data["domain"])
-        try:
-            relationship_services.check_cloud(self.request.user.partner, tenant)
-        except RuleViolation as violation:
-            form.add_error("domain", violation.message)
-            return self.form_invalid(form)
+        relationship_services.check_cloud(self.request.user.partner, tenant)
         self.save_draft(**form.cleaned_data)
         return redirect("relationships:new-roles")
 
@@ -150,7 +144,7 @@ class RequestRolesStep(DraftRequiredMixin, RequestStepMixin, FormView):
         return redirect("relationships:new-review")
 
 
-class RequestReviewStep(DraftRequiredMixin, RequestStepMixin, FormView):
+class RequestReviewStep(DraftRequiredMixin, RequestStepMixin, ActionMixin, FormView):
     step = 2
     form_class = RequestEmailForm
     needs = ("domain", "delegated_admin_roles")
@@ -174,22 +168,20 @@ class RequestReviewStep(DraftRequiredMixin, RequestStepMixin, FormView):
         )
         return context
 
-    def form_valid(self, form):
+    def perform(self, form):
         draft = self.draft
         self.save_draft(email_text=form.cleaned_data["email_text"])
-        try:
-            invitation = relationship_services.request_relationship(
-                by=self.request.user,
-                company_name=draft["company_name"],
-                domain=draft["domain"],
-                contact_email=draft["contact_email"],
-                delegated_admin_roles=draft["delegated_admin_roles"],
-                delegated_admin_days=draft.get("delegated_admin_days"),
-                email_text=form.cleaned_data["email_text"],
-            )
-        except RuleViolation as violation:
-            form.add_error(None, violation.message)
-            return self.form_invalid(form)
+        return relationship_services.request_relationship(
+            by=self.request.user,
+            company_name=draft["company_name"],
+            domain=draft["domain"],
+            contact_email=draft["contact_email"],
+            delegated_admin_roles=draft["delegated_admin_roles"],
+            delegated_admin_days=draft.get("delegated_admin_days"),
+            email_text=form.cleaned_data["email_text"],
+        )
+
+    def succeeded(self, invitation):
         self.request.session.pop(DRAFT, None)
         messages.success(
             self.request,
@@ -246,31 +238,26 @@ class RequestListView(PortalMixin, FilteredListView):
 
 
 @method_decorator(never_cache, name="dispatch")
-class RequestDetailView(PortalMixin, TemplateView):
+class RequestDetailView(ObjectMixin, TemplateView):
     permission = Perm.VIEW_REQUESTS
     section = "relationships"
     template_name = "relationships/detail.html"
-
-    @cached_property
-    def invitation(self):
-        return access.get_request_for(self.request.user, self.kwargs["uuid"])
-
-    def get_subject(self):
-        return self.invitation
+    lookup = access.get_request_for
+    context_name = "invitation"
 
     def get_title(self):
-        return f"Request to {self.invitation.company_name}"
+        return f"Request to {self.subject.company_name}"
 
     def get_breadcrumbs(self):
-        return [REQUESTS_CRUMB, (self.invitation.company_name, None)]
+        return [REQUESTS_CRUMB, (self.subject.company_name, None)]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        invitation, user = self.invitation, self.request.user
-        pending = invitation.effective() == "pending"
+        invitation, user = self.subject, self.request.user
+        pending = invitation.current_status() == "pending"
         context.update(
             invitation=invitation,
-            status=invitation.effective(),
+            status=invitation.current_status(),
             url=relationship_services.invitation_url(invitation) if pending else None,
             can_send=access.can_send_request(user, invitation),
             can_revoke=access.can_revoke_request(user, invitation),
@@ -279,25 +266,22 @@ class RequestDetailView(PortalMixin, TemplateView):
         return context
 
 
-class RequestSendView(PortalMixin, View):
+class RequestSendView(ObjectMixin, ButtonMixin, FormView):
     """Email the invitation (again): a button on the request's page."""
 
     permission = Perm.CHANGE_REQUESTS
-    http_method_names = ["post"]
+    form_class = ConfirmForm
+    lookup = access.get_request_for
+    context_name = "invitation"
 
-    @cached_property
-    def invitation(self):
-        return access.get_request_for(self.request.user, self.kwargs["uuid"])
+    def refused_url(self):
+        return self.subject.get_absolute_url()
 
-    def get_subject(self):
-        return self.invitation
+    def perform(self, form):
+        return relationship_services.send_request(by=self.request.user, invitation=self.subject)
 
-    def post(self, request, uuid):
-        invitation = self.invitation
-        try:
-            relationship_services.send_request(by=request.user, invitation=invitation)
-        except RuleViolation as violation:
-            return refuse(request, violation, "relationships:detail", uuid=uuid)
+    def succeeded(self, result):
+        request, invitation = self.request, self.subject
         if notifications.delivery_failed():
             messages.warning(
                 request,
@@ -311,57 +295,53 @@ class RequestSendView(PortalMixin, View):
         if not url_has_allowed_host_and_scheme(
             back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         ):
-            back = reverse("relationships:detail", args=[uuid])
+            back = invitation.get_absolute_url()
         return redirect(back)
 
 
-class RequestRevokeView(PortalMixin, FormView):
+class RequestRevokeView(ObjectMixin, ActionMixin, FormView):
     permission = Perm.CHANGE_REQUESTS
     section = "relationships"
     template_name = "relationships/revoke.html"
     form_class = ConfirmForm
-
-    @cached_property
-    def invitation(self):
-        return access.get_request_for(self.request.user, self.kwargs["uuid"])
-
-    def get_subject(self):
-        return self.invitation
+    lookup = access.get_request_for
+    context_name = "invitation"
 
     def get_title(self):
-        return f"Revoke the request to {self.invitation.company_name}"
+        return f"Revoke the request to {self.subject.company_name}"
 
     def get_breadcrumbs(self):
-        url = self.invitation.get_absolute_url()
-        return [REQUESTS_CRUMB, (self.invitation.company_name, url), ("Revoke", None)]
+        url = self.subject.get_absolute_url()
+        return [REQUESTS_CRUMB, (self.subject.company_name, url), ("Revoke", None)]
 
     def get_context_data(self, **kwargs):
         return {
             **super().get_context_data(**kwargs),
-            "invitation": self.invitation,
-            "check": access.can_revoke_request(self.request.user, self.invitation),
+            "invitation": self.subject,
+            "check": access.can_revoke_request(self.request.user, self.subject),
         }
 
-    def form_valid(self, form):
-        uuid = self.invitation.uuid
-        try:
-            relationship_services.revoke_request(by=self.request.user, invitation=self.invitation)
-        except RuleViolation as violation:
-            return refuse(self.request, violation, "relationships:detail", uuid=uuid)
+    def refused_url(self):
+        return self.subject.get_absolute_url()
+
+    def perform(self, form):
+        return relationship_services.revoke_request(by=self.request.user, invitation=self.subject)
+
+    def succeeded(self, invitation):
         messages.success(self.request, "The request was revoked; its link no longer works.")
-        return redirect("relationships:detail", uuid=uuid)
+        return redirect("relationships:detail", uuid=self.subject.uuid)
 
 
 # --- Removing a relationship -----------------------------------------------------------------
 
 
-class RemoveRelationshipView(CustomerMixin, FormView):
+class RemoveRelationshipView(CustomerMixin, ActionMixin, FormView):
     permission = Perm.REMOVE_RELATIONSHIPS
     template_name = "relationships/remove.html"
     form_class = ConfirmForm
 
     def get_title(self):
-        return f"Remove the reseller relationship with {self.customer}"
+        return f"Remove the reseller relationship with {self.subject}"
 
     def get_breadcrumbs(self):
         return [*super().get_breadcrumbs(), ("Remove relationship", None)]
@@ -369,13 +349,13 @@ class RemoveRelationshipView(CustomerMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         held = relationship_services.live_subscriptions_we_hold(
-            self.request.user.partner_id, self.customer
+            self.request.user.partner_id, self.subject
         )
         context.update(
-            customer=self.customer,
+            customer=self.subject,
             held=held,
             check=access.can_remove_relationship(
-                self.request.user, self.customer, managed=self.managed, held=held
+                self.request.user, self.subject, managed=self.managed, held=held
             ),
         )
         return context
@@ -410,14 +390,18 @@ class RemoveRelationshipView(CustomerMixin, FormView):
             return redirect("customers:list")
         return super().post(request, *args, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            relationship_services.remove_relationship(by=self.request.user, customer=self.customer)
-        except RuleViolation as violation:
-            return refuse(self.request, violation, "customers:detail", uuid=self.customer.uuid)
+    def refused_url(self):
+        return self.subject.get_absolute_url()
+
+    def perform(self, form):
+        return relationship_services.remove_relationship(
+            by=self.request.user, customer=self.subject
+        )
+
+    def succeeded(self, relationship):
         messages.success(
             self.request,
-            f"The reseller relationship with {self.customer} was removed; it is no longer in "
+            f"The reseller relationship with {self.subject} was removed; it is no longer in "
             "your customer list.",
         )
         return redirect("customers:list")

@@ -11,9 +11,8 @@ from multichannel.forms.customers import AutoRenewForm, ConfirmForm, SeatsForm
 from multichannel.next_steps import action_for, next_step
 from multichannel.roles import Perm
 from multichannel.services import subscriptions as subscription_services
-from multichannel.services.errors import RuleViolation
-from multichannel.views.lists import FilteredListView, csv_response
-from multichannel.views.mixins import PortalMixin, refuse
+from multichannel.views.lists import Column, CsvExportMixin, FilteredListView, yes_no
+from multichannel.views.mixins import ActionMixin, ObjectMixin, PortalMixin
 
 SUBSCRIPTIONS_CRUMB = ("Subscriptions", reverse_lazy("subscriptions:list"))
 
@@ -54,63 +53,40 @@ class SubscriptionListView(PortalMixin, FilteredListView):
         return context
 
 
-class SubscriptionExportView(SubscriptionListView):
-    def get(self, request, *args, **kwargs):
-        header = [
-            "Customer",
-            "Offer",
-            "Offer ID",
-            "Subscription ID",
-            "Billing",
-            "Bought through",
-            "Partner of record",
-            "Seats",
-            "Term",
-            "Term start",
-            "Term end",
-            "Auto-renew",
-            "Status",
-            "Commerce",
-        ]
-        rows = (
-            (
-                s.customer.company_name,
-                s.offer_name,
-                s.offer_id,
-                s.external_id,
-                s.get_billing_type_display(),
-                s.get_channel_display(),
-                s.partner_of_record.name if s.partner_of_record else "",
-                s.quantity if s.quantity is not None else "",
-                s.get_term_display(),
-                s.term_start or "",
-                s.term_end or "",
-                "yes" if s.auto_renew else "no",
-                s.get_status_display(),
-                s.get_commerce_type_display(),
-            )
-            for s in self.get_queryset().iterator(chunk_size=1000)
-        )
-        return csv_response("subscriptions", header, rows)
+class SubscriptionExportView(CsvExportMixin, SubscriptionListView):
+    csv_name = "subscriptions"
+    csv_columns = (
+        Column("Customer", lambda s: s.customer.company_name),
+        Column("Offer", lambda s: s.offer_name),
+        Column("Offer ID", lambda s: s.offer_id),
+        Column("Subscription ID", lambda s: s.external_id),
+        Column("Billing", lambda s: s.get_billing_type_display()),
+        Column("Bought through", lambda s: s.get_channel_display()),
+        Column(
+            "Partner of record", lambda s: s.partner_of_record.name if s.partner_of_record else ""
+        ),
+        Column("Seats", lambda s: s.quantity if s.quantity is not None else ""),
+        Column("Term", lambda s: s.get_term_display()),
+        Column("Term start", lambda s: s.term_start or ""),
+        Column("Term end", lambda s: s.term_end or ""),
+        Column("Auto-renew", lambda s: yes_no(s.auto_renew)),
+        Column("Status", lambda s: s.get_status_display()),
+        Column("Commerce", lambda s: s.get_commerce_type_display()),
+    )
 
 
-class SubscriptionMixin(PortalMixin):
+class SubscriptionMixin(ObjectMixin):
     permission = Perm.VIEW_SUBSCRIPTIONS
     section = "subscriptions"
-
-    @cached_property
-    def subscription(self):
-        return access.get_subscription_for(self.request.user, self.kwargs["uuid"])
-
-    def get_subject(self):
-        return self.subscription
+    lookup = access.get_subscription_for
+    context_name = "subscription"
 
     @cached_property
     def today(self):
         return timezone.localdate()
 
     def get_breadcrumbs(self):
-        s = self.subscription
+        s = self.subject
         return [
             ("Customers", reverse("customers:list")),
             (str(s.customer), s.customer.get_absolute_url()),
@@ -119,9 +95,8 @@ class SubscriptionMixin(PortalMixin):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["subscription"] = self.subscription
         context["actions"] = access.subscription_actions(
-            self.request.user, self.subscription, self.today
+            self.request.user, self.subject, self.today
         )
         return context
 
@@ -130,14 +105,14 @@ class SubscriptionDetailView(SubscriptionMixin, TemplateView):
     template_name = "subscriptions/detail.html"
 
     def get_title(self):
-        return f"{self.subscription.offer_name} — {self.subscription.customer}"
+        return f"{self.subject.offer_name} — {self.subject.customer}"
 
     def get_breadcrumbs(self):
-        return [*super().get_breadcrumbs()[:-1], (self.subscription.offer_name, None)]
+        return [*super().get_breadcrumbs()[:-1], (self.subject.offer_name, None)]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        user, s = self.request.user, self.subscription
+        user, s = self.request.user, self.subject
         step = next_step(s, partner_id=user.partner_id, relationship_active=True, today=self.today)
         action = action_for(step, s)
         context.update(
@@ -156,7 +131,7 @@ class SubscriptionDetailView(SubscriptionMixin, TemplateView):
         return context
 
 
-class SubscriptionActionView(SubscriptionMixin, FormView):
+class SubscriptionActionView(SubscriptionMixin, ActionMixin, FormView):
     """Ask, then do: GET describes what will happen; POST does it through one service call."""
 
     permission = Perm.CHANGE_SUBSCRIPTIONS
@@ -168,7 +143,7 @@ class SubscriptionActionView(SubscriptionMixin, FormView):
 
     def get_check(self):
         return getattr(
-            access.subscription_actions(self.request.user, self.subscription, self.today),
+            access.subscription_actions(self.request.user, self.subject, self.today),
             self.action,
         )
 
@@ -176,7 +151,7 @@ class SubscriptionActionView(SubscriptionMixin, FormView):
         return self.get_check()
 
     def get_title(self):
-        return f"{self.verb} {self.subscription.offer_name}"
+        return f"{self.verb} {self.subject.offer_name}"
 
     def get_breadcrumbs(self):
         return [*super().get_breadcrumbs(), (self.verb, None)]
@@ -186,21 +161,12 @@ class SubscriptionActionView(SubscriptionMixin, FormView):
         context.update(check=self.get_check(), verb=self.verb, action=self.action, today=self.today)
         return context
 
-    def perform(self, form):
-        raise NotImplementedError
+    def refused_url(self):
+        return self.subject.get_absolute_url()
 
-    def form_valid(self, form):
-        try:
-            self.perform(form)
-        except RuleViolation as violation:
-            if violation.field in form.fields:
-                form.add_error(violation.field, violation.message)
-                return self.form_invalid(form)
-            return refuse(
-                self.request, violation, "subscriptions:detail", uuid=self.subscription.uuid
-            )
-        messages.success(self.request, self.done.format(s=self.subscription))
-        return redirect("subscriptions:detail", uuid=self.subscription.uuid)
+    def succeeded(self, result):
+        messages.success(self.request, self.done.format(s=self.subject))
+        return redirect("subscriptions:detail", uuid=self.subject.uuid)
 
 
 class SeatsView(SubscriptionActionView):
@@ -210,7 +176,7 @@ class SeatsView(SubscriptionActionView):
     done = "{s.offer_name} now has its new number of seats."
 
     def get_initial(self):
-        return {"quantity": self.subscription.quantity}
+        return {"quantity": self.subject.quantity}
 
     def form_valid(self, form):
         # Changing seats changes the bill: show the change and ask once more.
@@ -223,7 +189,7 @@ class SeatsView(SubscriptionActionView):
     def perform(self, form):
         subscription_services.change_seats(
             by=self.request.user,
-            subscription=self.subscription,
+            subscription=self.subject,
             quantity=form.cleaned_data["quantity"],
             today=self.today,
             seen=form.cleaned_data["seen"],
@@ -235,7 +201,7 @@ class AutoRenewView(SubscriptionActionView):
     form_class = AutoRenewForm
 
     def get_initial(self):
-        return {"turn": "off" if self.subscription.auto_renew else "on"}
+        return {"turn": "off" if self.subject.auto_renew else "on"}
 
     @property
     def done(self):
@@ -243,12 +209,12 @@ class AutoRenewView(SubscriptionActionView):
 
     @property
     def verb(self):
-        return "Turn off auto-renew of" if self.subscription.auto_renew else "Turn on auto-renew of"
+        return "Turn off auto-renew of" if self.subject.auto_renew else "Turn on auto-renew of"
 
     def perform(self, form):
         self.turned = form.cleaned_data["turn"]
         subscription_services.set_auto_renew(
-            by=self.request.user, subscription=self.subscription, on=self.turned == "on"
+            by=self.request.user, subscription=self.subject, on=self.turned == "on"
         )
 
 
@@ -257,7 +223,7 @@ class SuspendView(SubscriptionActionView):
     done = "{s.offer_name} is suspended."
 
     def perform(self, form):
-        subscription_services.suspend(by=self.request.user, subscription=self.subscription)
+        subscription_services.suspend(by=self.request.user, subscription=self.subject)
 
 
 class ReactivateView(SubscriptionActionView):
@@ -265,7 +231,7 @@ class ReactivateView(SubscriptionActionView):
     done = "{s.offer_name} is active again."
 
     def perform(self, form):
-        subscription_services.reactivate(by=self.request.user, subscription=self.subscription)
+        subscription_services.reactivate(by=self.request.user, subscription=self.subject)
 
 
 class CancelView(SubscriptionActionView):
@@ -274,5 +240,5 @@ class CancelView(SubscriptionActionView):
 
     def perform(self, form):
         subscription_services.cancel(
-            by=self.request.user, subscription=self.subscription, today=self.today
+            by=self.request.user, subscription=self.subject, today=self.today
         )

@@ -1,5 +1,7 @@
 """Support requests: file, follow (notes, status, assignment), list, attachments."""
 
+import uuid
+
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -15,9 +17,8 @@ from multichannel.forms.support import AssignForm, NoteForm, StatusForm, Support
 from multichannel.models import SupportAttachment, SupportStatus
 from multichannel.roles import Perm
 from multichannel.services import support as support_services
-from multichannel.services.errors import RuleViolation
-from multichannel.views.lists import FilteredListView, csv_response
-from multichannel.views.mixins import PortalMixin, refuse
+from multichannel.views.lists import Column, CsvExportMixin, FilteredListView, yes_no
+from multichannel.views.mixins import ActionMixin, ButtonMixin, ObjectMixin, PortalMixin
 
 SUPPORT_CRUMB = ("Support", reverse_lazy("support:list"))
 
@@ -51,42 +52,24 @@ class SupportListView(PortalMixin, FilteredListView):
         return {**super().get_context_data(**kwargs), "now": timezone.now()}
 
 
-class SupportExportView(SupportListView):
-    def get(self, request, *args, **kwargs):
-        now = timezone.now()
-        header = [
-            "Number",
-            "Title",
-            "Customer",
-            "Topic",
-            "Severity",
-            "Status",
-            "Filed",
-            "Filed by",
-            "Assigned to",
-            "Response due",
-            "Overdue",
-        ]
-        rows = (
-            (
-                s.number,
-                s.title,
-                s.customer.company_name,
-                s.get_topic_display(),
-                s.severity,
-                s.get_status_display(),
-                s.created_at.isoformat(),
-                s.created_by.full_name,
-                s.assigned_to.full_name if s.assigned_to else "",
-                s.response_due_at.isoformat(),
-                "yes" if s.is_overdue(now) else "no",
-            )
-            for s in self.get_queryset().iterator(chunk_size=1000)
-        )
-        return csv_response("support-requests", header, rows)
+class SupportExportView(CsvExportMixin, SupportListView):
+    csv_name = "support-requests"
+    csv_columns = (
+        Column("Number", lambda s: s.number),
+        Column("Title", lambda s: s.title),
+        Column("Customer", lambda s: s.customer.company_name),
+        Column("Topic", lambda s: s.get_topic_display()),
+        Column("Severity", lambda s: s.severity),
+        Column("Status", lambda s: s.get_status_display()),
+        Column("Filed", lambda s: s.created_at.isoformat()),
+        Column("Filed by", lambda s: s.created_by.full_name),
+        Column("Assigned to", lambda s: s.assigned_to.full_name if s.assigned_to else ""),
+        Column("Response due", lambda s: s.response_due_at.isoformat()),
+        Column("Overdue", lambda s: yes_no(s.is_overdue())),
+    )
 
 
-class SupportCreateView(PortalMixin, FormView):
+class SupportCreateView(PortalMixin, ActionMixin, FormView):
     permission = Perm.FILE_SUPPORT
     section = "support"
     title = "File a support request"
@@ -133,27 +116,23 @@ class SupportCreateView(PortalMixin, FormView):
             return self.render_to_response(self.get_context_data(form=form))
         return super().post(request, *args, **kwargs)
 
-    def form_valid(self, form):
+    def perform(self, form):
         data = form.cleaned_data
-        try:
-            support = support_services.file_request(
-                by=self.request.user,
-                customer=data["customer"],
-                subscription=data.get("subscription"),
-                topic=data["topic"],
-                severity=data["severity"],
-                title=data["title"],
-                description=data["description"],
-                contact_name=data["contact_name"],
-                contact_email=data["contact_email"],
-                contact_phone=data["contact_phone"],
-                attachments=data["attachments"],
-            )
-        except RuleViolation as violation:
-            form.add_error(
-                violation.field if violation.field in form.fields else None, violation.message
-            )
-            return self.form_invalid(form)
+        return support_services.file_request(
+            by=self.request.user,
+            customer=data["customer"],
+            subscription=data.get("subscription"),
+            topic=data["topic"],
+            severity=data["severity"],
+            title=data["title"],
+            description=data["description"],
+            contact_name=data["contact_name"],
+            contact_email=data["contact_email"],
+            contact_phone=data["contact_phone"],
+            attachments=data["attachments"],
+        )
+
+    def succeeded(self, support):
         messages.success(
             self.request,
             f"Support request #{support.number} was filed; a first response is due by "
@@ -163,27 +142,20 @@ class SupportCreateView(PortalMixin, FormView):
 
 
 def _one(queryset, value):
-    import uuid
-
     try:
         return queryset.filter(uuid=uuid.UUID(str(value))).first()
     except ValueError:
         return None
 
 
-class SupportObjectMixin(PortalMixin):
+class SupportObjectMixin(ObjectMixin):
     permission = Perm.VIEW_SUPPORT
     section = "support"
-
-    @cached_property
-    def support(self):
-        return access.get_support_for(self.request.user, self.kwargs["uuid"])
-
-    def get_subject(self):
-        return self.support
+    lookup = access.get_support_for
+    context_name = "support"
 
 
-class SupportDetailView(SupportObjectMixin, FormView):
+class SupportDetailView(SupportObjectMixin, ActionMixin, FormView):
     """The request and its thread; the form adds a note."""
 
     action_permission = Perm.FOLLOW_SUPPORT
@@ -191,14 +163,14 @@ class SupportDetailView(SupportObjectMixin, FormView):
     form_class = NoteForm
 
     def get_title(self):
-        return f"#{self.support.number} {self.support.title}"
+        return f"#{self.subject.number} {self.subject.title}"
 
     def get_breadcrumbs(self):
-        return [SUPPORT_CRUMB, (f"#{self.support.number}", None)]
+        return [SUPPORT_CRUMB, (f"#{self.subject.number}", None)]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        user, support = self.request.user, self.support
+        user, support = self.request.user, self.subject
         attachments = list(support.attachments.select_related("uploaded_by"))
         notes = list(support.notes.select_related("author"))
         by_note = {}
@@ -222,21 +194,17 @@ class SupportDetailView(SupportObjectMixin, FormView):
         )
         return context
 
-    def form_valid(self, form):
-        try:
-            support_services.add_note(
-                by=self.request.user,
-                support=self.support,
-                body=form.cleaned_data["body"],
-                attachments=form.cleaned_data["attachments"],
-            )
-        except RuleViolation as violation:
-            form.add_error(
-                violation.field if violation.field in form.fields else None, violation.message
-            )
-            return self.form_invalid(form)
+    def perform(self, form):
+        return support_services.add_note(
+            by=self.request.user,
+            support=self.subject,
+            body=form.cleaned_data["body"],
+            attachments=form.cleaned_data["attachments"],
+        )
+
+    def succeeded(self, note):
         messages.success(self.request, "Your note was added.")
-        return redirect("support:detail", uuid=self.support.uuid)
+        return redirect("support:detail", uuid=self.subject.uuid)
 
 
 def _status_verb(current: str, status: str) -> str:
@@ -247,50 +215,50 @@ def _status_verb(current: str, status: str) -> str:
     return "Needs attention"
 
 
-class SupportStatusView(SupportObjectMixin, View):
+class SupportStatusView(SupportObjectMixin, ButtonMixin, FormView):
     permission = Perm.FOLLOW_SUPPORT
-    http_method_names = ["post"]
+    form_class = StatusForm
+    invalid_message = "Choose a status."
 
-    def post(self, request, uuid):
-        form = StatusForm(request.POST)
-        if not form.is_valid():
-            return refuse(request, RuleViolation("Choose a status."), "support:detail", uuid=uuid)
-        try:
-            support = support_services.set_status(
-                by=request.user, support=self.support, status=form.cleaned_data["status"]
-            )
-        except RuleViolation as violation:
-            return refuse(request, violation, "support:detail", uuid=uuid)
-        messages.success(
-            request, f"#{support.number} is now {support.get_status_display().lower()}."
+    def refused_url(self):
+        return self.subject.get_absolute_url()
+
+    def perform(self, form):
+        return support_services.set_status(
+            by=self.request.user, support=self.subject, status=form.cleaned_data["status"]
         )
-        return redirect("support:detail", uuid=uuid)
+
+    def succeeded(self, support):
+        messages.success(
+            self.request, f"#{support.number} is now {support.get_status_display().lower()}."
+        )
+        return redirect(support.get_absolute_url())
 
 
-class SupportAssignView(SupportObjectMixin, View):
+class SupportAssignView(SupportObjectMixin, ButtonMixin, FormView):
     permission = Perm.FOLLOW_SUPPORT
-    http_method_names = ["post"]
+    form_class = AssignForm
+    invalid_message = "Choose an active colleague who follows support."
 
-    def post(self, request, uuid):
-        form = AssignForm(request.POST, viewer=request.user)
-        if not form.is_valid():
-            return refuse(
-                request,
-                RuleViolation("Choose an active colleague who follows support."),
-                "support:detail",
-                uuid=uuid,
-            )
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "viewer": self.request.user}
+
+    def refused_url(self):
+        return self.subject.get_absolute_url()
+
+    def perform(self, form):
         assignee = form.cleaned_data["assignee"]
-        try:
-            support_services.assign(by=request.user, support=self.support, assignee=assignee)
-        except RuleViolation as violation:
-            return refuse(request, violation, "support:detail", uuid=uuid)
+        support_services.assign(by=self.request.user, support=self.subject, assignee=assignee)
+        return assignee
+
+    def succeeded(self, assignee):
         messages.success(
-            request, f"Assigned to {assignee.full_name}." if assignee else "No longer assigned."
+            self.request,
+            f"Assigned to {assignee.full_name}." if assignee else "No longer assigned.",
         )
-        if not access.support_for(request.user).filter(pk=self.support.pk).exists():
+        if not access.support_for(self.request.user).filter(pk=self.subject.pk).exists():
             return redirect("support:list")  # handed over or let go: no longer ours to see
-        return redirect("support:detail", uuid=uuid)
+        return redirect(self.subject.get_absolute_url())
 
 
 class AttachmentView(PortalMixin, View):

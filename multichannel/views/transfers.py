@@ -25,9 +25,8 @@ from multichannel.models import (
 )
 from multichannel.roles import Perm
 from multichannel.services import transfers as transfer_services
-from multichannel.services.errors import RuleViolation
 from multichannel.views.lists import FilteredListView
-from multichannel.views.mixins import PortalMixin, refuse
+from multichannel.views.mixins import ActionMixin, ObjectMixin, PortalMixin
 
 TRANSFERS_CRUMB = ("Transfers", reverse_lazy("transfers:list"))
 
@@ -69,7 +68,7 @@ class TransferListView(PortalMixin, FilteredListView):
         return {**super().get_context_data(**kwargs), "direction": self.direction}
 
 
-class TransferCreateView(PortalMixin, FormView):
+class TransferCreateView(PortalMixin, ActionMixin, FormView):
     permission = Perm.REQUEST_TRANSFERS
     section = "transfers"
     title = "Ask for a transfer of Azure subscriptions"
@@ -120,17 +119,18 @@ class TransferCreateView(PortalMixin, FormView):
     def form_valid(self, form):
         if "review" in self.request.POST:  # show what would move before asking
             return self.render_to_response(self.get_context_data(form=form, reviewing=True))
-        try:
-            transfer = transfer_services.request_transfer(
-                by=self.request.user,
-                customer=form.cleaned_data["customer"],
-                source_partner=form.cleaned_data["source_partner"],
-                notify_email=form.cleaned_data["notify_email"],
-                product_types=form.cleaned_data["product_types"],
-            )
-        except RuleViolation as violation:
-            form.add_error(None, violation.message)
-            return self.form_invalid(form)
+        return super().form_valid(form)
+
+    def perform(self, form):
+        return transfer_services.request_transfer(
+            by=self.request.user,
+            customer=form.cleaned_data["customer"],
+            source_partner=form.cleaned_data["source_partner"],
+            notify_email=form.cleaned_data["notify_email"],
+            product_types=form.cleaned_data["product_types"],
+        )
+
+    def succeeded(self, transfer):
         messages.success(
             self.request,
             f"The request was sent to {transfer.source_partner.name}; it waits for their answer "
@@ -160,26 +160,21 @@ def _chosen(form, name):
     return field.queryset.filter(uuid=value).first()
 
 
-class TransferMixin(PortalMixin):
+class TransferMixin(ObjectMixin):
     permission = Perm.VIEW_TRANSFERS
     section = "transfers"
-
-    @cached_property
-    def transfer(self):
-        return access.get_transfer_for(self.request.user, self.kwargs["uuid"])
-
-    def get_subject(self):
-        return self.transfer
+    lookup = access.get_transfer_for
+    context_name = "transfer"
 
     def get_breadcrumbs(self):
-        return [TRANSFERS_CRUMB, (self.transfer.customer.company_name, None)]
+        return [TRANSFERS_CRUMB, (self.subject.customer.company_name, None)]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        user, transfer = self.request.user, self.transfer
+        user, transfer = self.request.user, self.subject
         context.update(
             transfer=transfer,
-            status=transfer.effective(),
+            status=transfer.current_status(),
             incoming=transfer.target_partner_id == user.partner_id,
             can_cancel=access.can_cancel_transfer(user, transfer),
             can_answer=access.can_answer_transfer(user, transfer),
@@ -191,18 +186,18 @@ class TransferDetailView(TransferMixin, TemplateView):
     template_name = "transfers/detail.html"
 
     def get_title(self):
-        return f"Transfer of {self.transfer.customer.company_name}'s Azure"
+        return f"Transfer of {self.subject.customer.company_name}'s Azure"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["items"] = list(
-            self.transfer.items.select_related("subscription", "subscription__partner_of_record")
+            self.subject.items.select_related("subscription", "subscription__partner_of_record")
         )
-        context["history"] = list(access.transfer_history(self.request.user, self.transfer)[:30])
+        context["history"] = list(access.transfer_history(self.request.user, self.subject)[:30])
         return context
 
 
-class TransferAnswerView(TransferMixin, FormView):
+class TransferAnswerView(TransferMixin, ActionMixin, FormView):
     """Accept (choosing the line items) or decline: the source partner's Global admin. Whoever
     is not a Global admin is refused on either side, before the form or the transfer's state."""
 
@@ -218,7 +213,7 @@ class TransferAnswerView(TransferMixin, FormView):
     @cached_property
     def pending_items(self):
         return list(
-            self.transfer.items.select_related("subscription").filter(status=LineItemStatus.PENDING)
+            self.subject.items.select_related("subscription").filter(status=LineItemStatus.PENDING)
         )
 
     def get_form_kwargs(self):
@@ -229,24 +224,22 @@ class TransferAnswerView(TransferMixin, FormView):
 
     def get_title(self):
         verb = "Accept" if self.accept else "Decline"
-        return f"{verb} the transfer of {self.transfer.customer.company_name}'s Azure"
+        return f"{verb} the transfer of {self.subject.customer.company_name}'s Azure"
 
-    def form_valid(self, form):
-        user, transfer = self.request.user, self.transfer
-        try:
-            if self.accept:
-                transfer = transfer_services.accept_transfer(
-                    by=user, transfer=transfer, subscription_ids=form.cleaned_data["subscriptions"]
-                )
-            else:
-                transfer = transfer_services.decline_transfer(
-                    by=user, transfer=transfer, reason=form.cleaned_data["reason"]
-                )
-        except RuleViolation as violation:
-            if violation.field in form.fields:
-                form.add_error(violation.field, violation.message)
-                return self.form_invalid(form)
-            return refuse(self.request, violation, "transfers:detail", uuid=transfer.uuid)
+    def refused_url(self):
+        return self.subject.get_absolute_url()
+
+    def perform(self, form):
+        user, transfer = self.request.user, self.subject
+        if self.accept:
+            return transfer_services.accept_transfer(
+                by=user, transfer=transfer, subscription_ids=form.cleaned_data["subscriptions"]
+            )
+        return transfer_services.decline_transfer(
+            by=user, transfer=transfer, reason=form.cleaned_data["reason"]
+        )
+
+    def succeeded(self, transfer):
         messages.success(
             self.request,
             "The transfer is complete." if self.accept else "The transfer request was declined.",
@@ -254,18 +247,20 @@ class TransferAnswerView(TransferMixin, FormView):
         return redirect("transfers:detail", uuid=transfer.uuid)
 
 
-class TransferCancelView(TransferMixin, FormView):
+class TransferCancelView(TransferMixin, ActionMixin, FormView):
     template_name = "transfers/cancel.html"
     form_class = ConfirmForm
     permission = Perm.REQUEST_TRANSFERS
 
     def get_title(self):
-        return f"Cancel the transfer request for {self.transfer.customer.company_name}"
+        return f"Cancel the transfer request for {self.subject.customer.company_name}"
 
-    def form_valid(self, form):
-        try:
-            transfer_services.cancel_transfer(by=self.request.user, transfer=self.transfer)
-        except RuleViolation as violation:
-            return refuse(self.request, violation, "transfers:detail", uuid=self.transfer.uuid)
+    def refused_url(self):
+        return self.subject.get_absolute_url()
+
+    def perform(self, form):
+        return transfer_services.cancel_transfer(by=self.request.user, transfer=self.subject)
+
+    def succeeded(self, transfer):
         messages.success(self.request, "The transfer request was cancelled.")
-        return redirect("transfers:detail", uuid=self.transfer.uuid)
+        return redirect("transfers:detail", uuid=self.subject.uuid)

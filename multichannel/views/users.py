@@ -1,17 +1,16 @@
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
-from django.utils.functional import cached_property
 from django.views.generic import DetailView, FormView
 
 from multichannel import access, notifications
 from multichannel.filtersets import UserFilterSet
+from multichannel.forms.customers import ConfirmForm
 from multichannel.forms.users import PasswordResetForm, UserForm
 from multichannel.roles import Perm
 from multichannel.services import users as user_services
-from multichannel.services.errors import RuleViolation
-from multichannel.views.lists import FilteredListView, csv_response
-from multichannel.views.mixins import PortalMixin, ServiceFormMixin, refuse
+from multichannel.views.lists import Column, CsvExportMixin, FilteredListView
+from multichannel.views.mixins import ActionMixin, ObjectMixin, PortalMixin
 
 SHOWN_ONCE = "portal_temporary_password"
 
@@ -47,41 +46,31 @@ class UserListView(PortalMixin, FilteredListView):
         return [("Users", None)]
 
 
-class UserExportView(UserListView):
-    def get(self, request, *args, **kwargs):
-        rows = (
-            (
-                u.full_name,
-                u.email,
-                "; ".join(u.role_labels),
-                "Active" if u.is_active else "Deactivated",
-                u.last_login.isoformat() if u.last_login else "",
-                u.date_joined.isoformat(),
-            )
-            for u in self.get_queryset().iterator(chunk_size=500)
-        )
-        header = ["Name", "Email", "Roles", "Status", "Last sign-in", "Joined"]
-        return csv_response("users", header, rows)
+class UserExportView(CsvExportMixin, UserListView):
+    csv_name = "users"
+    csv_chunk_size = 500
+    csv_columns = (
+        Column("Name", lambda u: u.full_name),
+        Column("Email", lambda u: u.email),
+        Column("Roles", lambda u: "; ".join(u.role_labels)),
+        Column("Status", lambda u: "Active" if u.is_active else "Deactivated"),
+        Column("Last sign-in", lambda u: u.last_login.isoformat() if u.last_login else ""),
+        Column("Joined", lambda u: u.date_joined.isoformat()),
+    )
 
 
-class UserObjectMixin(PortalMixin):
+class UserObjectMixin(ObjectMixin):
     permission = Perm.VIEW_USERS
     section = "users"
-
-    @cached_property
-    def target(self):
-        return access.get_user_for(self.request.user, self.kwargs["uuid"])
-
-    def get_subject(self):
-        return self.target
+    lookup = access.get_user_for
+    context_name = "target"
 
     def get_breadcrumbs(self):
-        return [USERS_CRUMB, (str(self.target), self.target.get_absolute_url())]
+        return [USERS_CRUMB, (str(self.subject), self.subject.get_absolute_url())]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["target"] = self.target
-        context["actions"] = access.user_actions(self.request.user, self.target)
+        context["actions"] = access.user_actions(self.request.user, self.subject)
         return context
 
 
@@ -100,29 +89,29 @@ class UserDetailView(UserObjectMixin, DetailView):
     context_object_name = "target"
 
     def get_object(self, queryset=None):
-        return self.target
+        return self.subject
 
     def get_title(self):
-        return str(self.target)
+        return str(self.subject)
 
     def get_breadcrumbs(self):
-        return [USERS_CRUMB, (str(self.target), None)]
+        return [USERS_CRUMB, (str(self.subject), None)]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         shown = self.request.session.get(SHOWN_ONCE)
-        if shown and shown.get("user") == str(self.target.uuid):
+        if shown and shown.get("user") == str(self.subject.uuid):
             context["temporary_password"] = self.request.session.pop(SHOWN_ONCE)["password"]
         if access.has(self.request.user, Perm.VIEW_ACTIVITY):
             context["history"] = list(
                 access.activity_for(self.request.user).filter(
-                    target_type="user", target_id=str(self.target.uuid)
+                    target_type="user", target_id=str(self.subject.uuid)
                 )[:10]
             )
         return context
 
 
-class UserCreateView(PortalMixin, ServiceFormMixin, FormView):
+class UserCreateView(PortalMixin, ActionMixin, FormView):
     permission = Perm.ADD_USERS
     section = "users"
     title = "Add a user"
@@ -151,52 +140,49 @@ class UserCreateView(PortalMixin, ServiceFormMixin, FormView):
         return redirect("users:detail", uuid=given.user.uuid)
 
 
-class UserEditView(UserActionMixin, ServiceFormMixin, FormView):
+class UserEditView(UserActionMixin, ActionMixin, FormView):
     template_name = "users/form.html"
     form_class = UserForm
 
     def get_title(self):
-        return f"Edit {self.target}"
+        return f"Edit {self.subject}"
 
     def get_breadcrumbs(self):
         return [*super().get_breadcrumbs(), ("Edit", None)]
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "actor": self.request.user, "target": self.target}
+        return {**super().get_form_kwargs(), "actor": self.request.user, "target": self.subject}
 
     def perform(self, form):
         changed = user_services.update_user(
             by=self.request.user,
-            user=self.target,
+            user=self.subject,
             full_name=form.cleaned_data["full_name"],
             email=form.cleaned_data["email"],
             roles=set(form.cleaned_data["roles"]),
             seen=form.cleaned_data["seen"],
         )
         if changed:
-            messages.success(self.request, f"{self.target} has been updated.")
+            messages.success(self.request, f"{self.subject} has been updated.")
         else:
             messages.info(self.request, "Nothing was changed.")
-        return redirect("users:detail", uuid=self.target.uuid)
+        return redirect("users:detail", uuid=self.subject.uuid)
 
 
-class UserStatusView(UserActionMixin, DetailView):
+class UserStatusView(UserActionMixin, ActionMixin, FormView):
     """Confirm, then deactivate or reactivate. GET asks; POST does."""
 
     template_name = "users/confirm_status.html"
-    context_object_name = "target"
+    form_class = ConfirmForm
     deactivate = True
-
-    def get_object(self, queryset=None):
-        return self.target
 
     def check(self):
         if self.deactivate:
-            return access.can_deactivate(self.request.user, self.target)
-        return access.can_reactivate(self.request.user, self.target)
+            return access.can_deactivate(self.request.user, self.subject)
+        return access.can_reactivate(self.request.user, self.subject)
 
     def get_title(self):
-        return f"{'Deactivate' if self.deactivate else 'Reactivate'} {self.target}"
+        return f"{'Deactivate' if self.deactivate else 'Reactivate'} {self.subject}"
 
     def get_breadcrumbs(self):
         return [
@@ -211,50 +197,47 @@ class UserStatusView(UserActionMixin, DetailView):
             "check": self.check(),
         }
 
-    def post(self, request, *args, **kwargs):
+    def refused_url(self):
+        return self.subject.get_absolute_url()
+
+    def perform(self, form):
         service = (
             user_services.deactivate_user if self.deactivate else user_services.reactivate_user
         )
-        try:
-            service(by=request.user, user=self.target)
-        except RuleViolation as violation:
-            return refuse(request, violation, "users:detail", uuid=self.target.uuid)
+        service(by=self.request.user, user=self.subject)
         verb = "deactivated; their sessions have ended" if self.deactivate else "reactivated"
-        messages.success(request, f"{self.target} has been {verb}.")
-        return redirect("users:detail", uuid=self.target.uuid)
+        messages.success(self.request, f"{self.subject} has been {verb}.")
+        return redirect("users:detail", uuid=self.subject.uuid)
 
 
-class UserPasswordResetView(UserActionMixin, ServiceFormMixin, FormView):
+class UserPasswordResetView(UserActionMixin, ActionMixin, FormView):
     template_name = "users/reset_password.html"
     form_class = PasswordResetForm
 
     def get_title(self):
-        return f"Reset the password of {self.target}"
+        return f"Reset the password of {self.subject}"
 
     def get_breadcrumbs(self):
         return [*super().get_breadcrumbs(), ("Reset password", None)]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["check"] = access.can_reset_password(self.request.user, self.target)
+        context["check"] = access.can_reset_password(self.request.user, self.subject)
         return context
 
-    def form_valid(self, form):
-        try:
-            return self.perform(form)
-        except RuleViolation as violation:
-            return refuse(self.request, violation, "users:detail", uuid=self.target.uuid)
+    def refused_url(self):
+        return self.subject.get_absolute_url()
 
     def perform(self, form):
         given = user_services.reset_password(
-            by=self.request.user, user=self.target, delivery=form.cleaned_data["delivery"]
+            by=self.request.user, user=self.subject, delivery=form.cleaned_data["delivery"]
         )
         _remember_temporary_password(self.request, given)
         if given.temporary_password:
-            messages.success(self.request, f"The password of {self.target} has been reset.")
+            messages.success(self.request, f"The password of {self.subject} has been reset.")
         else:
-            _tell_about_the_link(self.request, f"The password of {self.target} has been reset")
-        return redirect("users:detail", uuid=self.target.uuid)
+            _tell_about_the_link(self.request, f"The password of {self.subject} has been reset")
+        return redirect("users:detail", uuid=self.subject.uuid)
 
 
 def _tell_about_the_link(request, done: str) -> None:
