@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from multichannel import access
 from multichannel.models import BillingType, Channel, Term
-from multichannel.models.customers import CHANNEL_GROUPS
+from multichannel.models.subscriptions import CHANNEL_GROUPS
 
 BAR_WIDTH = 280  # px of the longest bar in the chart
 ROW_HEIGHT = 28

@@ -35,7 +35,8 @@ from multichannel.models import (
     TransferStatus,
     User,
 )
-from multichannel.models.customers import LIVE_STATUSES, other_channels_exist
+from multichannel.models.customers import other_channels_exist
+from multichannel.models.subscriptions import LIVE_STATUSES
 from multichannel.roles import Role
 
 

@@ -107,7 +107,7 @@ def test_every_status_occurs_and_each_partner_has_its_requests(seeded):
     assert set(everything.values_list("status", flat=True)) == set(RequestStatus.values)
     overdue = everything.filter(status=RequestStatus.PENDING, effective_status="expired")
     assert overdue.count() == 1
-    assert overdue.get().effective() == RequestStatus.EXPIRED
+    assert overdue.get().current_status() == RequestStatus.EXPIRED
 
     assert effective_counts(CONTOSO) == {
         "pending": 6,
@@ -132,7 +132,7 @@ def test_requests_ask_for_what_the_plan_says(seeded):
             assert invitation.delegated_admin_days == spec.days
             assert invitation.send_count == spec.sent
             status = RequestStatus.EXPIRED if spec.outcome == OVERDUE else spec.outcome
-            assert invitation.effective() == status, spec.domain
+            assert invitation.current_status() == status, spec.domain
             assert invitation.contact_email.endswith("@" + spec.domain)
     contoso_pending = requests_of(CONTOSO).open()
     assert contoso_pending.exclude(delegated_admin_roles=[]).exists()
@@ -195,7 +195,7 @@ def test_the_printed_link_opens_the_invitation_page(seeded):
     assert "Litware Inc" in text
     assert "Delegated admin roles" in text
     invitation = requests_of(CONTOSO).get(domain="litwareinc.onmicrosoft.com")
-    assert invitation.effective() == RequestStatus.PENDING
+    assert invitation.current_status() == RequestStatus.PENDING
     assert invitation.delegated_admin_roles and invitation.delegated_admin_days
 
 
@@ -239,7 +239,7 @@ def test_contoso_sees_only_the_tenants_whose_invitation_it_may_still_show(seeded
 
 def test_tailspins_request_asks_for_delegated_admin_roles(seeded):
     invitation = requests_of(TAILSPIN).get()
-    assert invitation.effective() == RequestStatus.PENDING
+    assert invitation.current_status() == RequestStatus.PENDING
     assert invitation.delegated_admin_roles
     assert 1 <= invitation.delegated_admin_days <= 730
     assert invitation.customer.cloud == Cloud.US_GOVERNMENT

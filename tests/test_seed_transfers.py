@@ -124,7 +124,7 @@ def test_every_status_occurs_between_the_two_commercial_partners(seeded):
     assert set(everything.values_list("status", flat=True)) == FINAL_STATUSES
     overdue = everything.filter(status=TransferStatus.PENDING, effective_status="expired")
     assert overdue.count() == 1
-    assert overdue.get().effective() == TransferStatus.EXPIRED
+    assert overdue.get().current_status() == TransferStatus.EXPIRED
     assert overdue.get().target_partner.partner_id == FABRIKAM
     assert not everything.filter(status=TransferStatus.ACCEPTED).exists()
     # Both completed ones were accepted first, as the activity log shows.

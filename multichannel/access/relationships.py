@@ -22,7 +22,7 @@ def get_request_for(viewer, request_uuid) -> RelationshipRequest:
 
 
 def _pending(invitation: RelationshipRequest) -> Check:
-    status = invitation.effective()
+    status = invitation.current_status()
     if status != RequestStatus.PENDING:
         return Check(False, f"It is {RequestStatus(status).label.lower()}.")
     return ALLOWED

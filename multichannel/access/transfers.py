@@ -91,7 +91,7 @@ def transfer_history(viewer, transfer) -> QuerySet[AuditEntry]:
 
 
 def _transfer_pending(transfer) -> Check:
-    status = transfer.effective()
+    status = transfer.current_status()
     if status != TransferStatus.PENDING:
         return Check(False, f"It is {TransferStatus(status).label.lower()}.")
     return ALLOWED

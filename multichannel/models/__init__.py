@@ -1,17 +1,10 @@
 from multichannel.models.audit import Action, AuditEntry, Outcome
 from multichannel.models.customers import (
-    BillingType,
-    Channel,
-    CommerceType,
     Customer,
     CustomerGroupObjectPermission,
     CustomerUserObjectPermission,
     Relationship,
     RelationshipStatus,
-    Source,
-    Subscription,
-    SubscriptionStatus,
-    Term,
 )
 from multichannel.models.moves import (
     AzureOnboarding,
@@ -24,6 +17,15 @@ from multichannel.models.moves import (
 )
 from multichannel.models.partners import Cloud, Partner, RoleGroup
 from multichannel.models.requests import RelationshipRequest, RequestStatus
+from multichannel.models.subscriptions import (
+    BillingType,
+    Channel,
+    CommerceType,
+    Source,
+    Subscription,
+    SubscriptionStatus,
+    Term,
+)
 from multichannel.models.support import (
     Severity,
     SupportAttachment,

@@ -154,7 +154,9 @@ class RelationshipRequest(models.Model):
     def is_expired(self, now=None) -> bool:
         return self.expires_at <= (now or timezone.now())
 
-    def effective(self, now=None) -> str:
+    def current_status(self, now=None) -> str:
+        """The status as it stands now: a pending one past its expiry is already expired,
+        before the expiry run records it."""
         if self.status == RequestStatus.PENDING and self.is_expired(now):
             return RequestStatus.EXPIRED
         return self.status

@@ -118,7 +118,9 @@ class TransferRequest(models.Model):
     def get_absolute_url(self) -> str:
         return object_url("transfers:detail", self.uuid)
 
-    def effective(self, now=None) -> str:
+    def current_status(self, now=None) -> str:
+        """The status as it stands now: a pending one past its expiry is already expired,
+        before the expiry run records it."""
         if self.status == TransferStatus.PENDING and self.expires_at <= (now or timezone.now()):
             return TransferStatus.EXPIRED
         return self.status

@@ -211,7 +211,7 @@ def _locked_pending(by: User, invitation, refusal: str) -> tuple[User, Relations
     locked = RelationshipRequest.objects.select_for_update(no_key=True).get(
         pk=invitation.pk, partner_id=actor.partner_id
     )
-    status = locked.effective()
+    status = locked.current_status()
     if status != RequestStatus.PENDING:
         raise RuleViolation(refusal.format(status=RequestStatus(status).label.lower()))
     return actor, locked
@@ -301,7 +301,7 @@ def find_invitation(
 
 
 def _ensure_open(invitation: RelationshipRequest) -> None:
-    status = invitation.effective()
+    status = invitation.current_status()
     if status == RequestStatus.PENDING:
         return
     messages = {

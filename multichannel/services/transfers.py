@@ -36,7 +36,7 @@ def _fresh_actor(by: User) -> User:
     return actor
 
 
-def _move(transfer: TransferRequest, to: TransferStatus) -> None:
+def _change_status(transfer: TransferRequest, to: TransferStatus) -> None:
     """The only place a transfer's status changes; anything off the life cycle is refused."""
     if to not in TRANSITIONS[TransferStatus(transfer.status)]:
         raise RuleViolation(
@@ -128,7 +128,7 @@ def cancel_transfer(*, by: User, transfer: TransferRequest) -> TransferRequest:
         actor = _fresh_actor(by)
         locked = _locked(transfer)
         access.can_cancel_transfer(actor, locked).enforce()
-        _move(locked, TransferStatus.CANCELLED)
+        _change_status(locked, TransferStatus.CANCELLED)
         locked.cancelled_by, locked.cancelled_at = actor, timezone.now()
         locked.save(update_fields=["status", "cancelled_by", "cancelled_at"])
         _withdraw_items(locked)
@@ -148,7 +148,7 @@ def decline_transfer(*, by: User, transfer: TransferRequest, reason: str = "") -
         actor = _fresh_actor(by)
         locked = _locked(transfer)
         access.can_answer_transfer(actor, locked).enforce()
-        _move(locked, TransferStatus.DECLINED)
+        _change_status(locked, TransferStatus.DECLINED)
         locked.answered_by, locked.answered_at = actor, timezone.now()
         locked.decline_reason = reason.strip()[:500]
         locked.save(update_fields=["status", "answered_by", "answered_at", "decline_reason"])
@@ -191,7 +191,7 @@ def accept_transfer(
                 field="subscriptions",
             )
         now = timezone.now()
-        _move(locked, TransferStatus.ACCEPTED)
+        _change_status(locked, TransferStatus.ACCEPTED)
         locked.answered_by, locked.answered_at = actor, now
         locked.save(update_fields=["status", "answered_by", "answered_at"])
         record(
@@ -202,7 +202,7 @@ def accept_transfer(
             new={"status": "accepted"},
         )
         moved, failed = _complete(locked, items, chosen)
-        _move(locked, TransferStatus.COMPLETED)
+        _change_status(locked, TransferStatus.COMPLETED)
         locked.completed_at = timezone.now()
         locked.save(update_fields=["status", "completed_at"])
         notifications.after_commit(notifications.send_transfer_news, locked.pk, "completed")
@@ -271,7 +271,7 @@ def expire_transfers(now=None, customer=None) -> int:
             )
             if locked is None:
                 continue
-            _move(locked, TransferStatus.EXPIRED)
+            _change_status(locked, TransferStatus.EXPIRED)
             locked.save(update_fields=["status"])
             _withdraw_items(locked)
             notifications.after_commit(notifications.send_transfer_news, locked.pk, "expired")
