@@ -2,18 +2,23 @@ import datetime
 import uuid
 
 import factory
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.template import engines
 from django.test import Client
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from multichannel.models import (
+    AuditEntry,
     AzureOnboarding,
+    AzureService,
     BillingType,
     Channel,
     Cloud,
     CommerceType,
     Customer,
+    CustomerGroupObjectPermission,
     MoveStatus,
     OnboardingStatus,
     Partner,
@@ -24,11 +29,14 @@ from multichannel.models import (
     Subscription,
     SubscriptionStatus,
     Term,
+    TransferLineItem,
+    TransferRequest,
     User,
 )
 from multichannel.roles import Role
+from multichannel.services import relationships as relationship_services
 from multichannel.services.customers import create_customer
-from multichannel.services.permissions import refresh_customer_access
+from multichannel.services.permissions import customer_groups, refresh_customer_access
 from multichannel.services.relationships import request_relationship
 from multichannel.services.users import RoleGroupLookup
 
@@ -137,10 +145,6 @@ def make_managed_customer(partner, **kwargs) -> Customer:
 
 def bulk_managed_customers(partner, count: int, subscriptions_each: int = 1) -> list[Customer]:
     """Many managed customers at once (bulk inserts), for tests that measure list pages."""
-    from django.contrib.auth.models import Permission
-
-    from multichannel.models import CustomerGroupObjectPermission
-    from multichannel.services.permissions import customer_groups
 
     customers = Customer.objects.bulk_create(CustomerFactory.build() for _ in range(count))
     customers = list(Customer.objects.filter(uuid__in=[c.uuid for c in customers]))
@@ -287,3 +291,44 @@ def on_postgres() -> bool:
 def render(source: str, **context) -> str:
     """A template snippet rendered with the portal's filters and tags loaded."""
     return engines["django"].from_string("{% load portal %}" + source).render(context)
+
+
+# --- What a refused change must leave as it was ------------------------------------------------
+
+
+def everything_a_refusal_keeps():
+    """Transfers, onboardings, subscriptions, relationships and the activity log as they stand."""
+    return (
+        list(TransferRequest.objects.values_list("pk", "status", "answered_by").order_by("pk")),
+        list(TransferLineItem.objects.values_list("pk", "status", "error").order_by("pk")),
+        list(
+            Subscription.objects.values_list(
+                "pk", "partner_of_record", "status", "source"
+            ).order_by("pk")
+        ),
+        list(AzureOnboarding.objects.values_list("pk", "status", "reached").order_by("pk")),
+        list(AzureService.objects.values_list("pk", "disposition", "cancelled_at").order_by("pk")),
+        list(Relationship.objects.values_list("pk", "status").order_by("pk")),
+        AuditEntry.objects.count(),
+    )
+
+
+def removed_behind_our_back(partner, customer) -> None:
+    """The relationship as a removal that committed just after our unlocked check leaves it:
+    the row says removed, while what we had read a moment earlier still says we manage the
+    customer. Only a locked read of the row itself sees the difference."""
+    Relationship.objects.filter(
+        partner=partner, customer=customer, status=RelationshipStatus.ACTIVE
+    ).update(status=RelationshipStatus.REMOVED, removed_at=timezone.now())
+
+
+# The removal has its lock and has found nothing held (rule 8): where a race stops it.
+REMOVAL_CHECKED = (relationship_services, "live_subscriptions_we_hold")
+
+
+def rule_8_holds(partner, customer) -> bool:
+    """No live subscription of ours for a customer we no longer have a relationship with."""
+    active = Relationship.objects.filter(
+        partner=partner, customer=customer, status=RelationshipStatus.ACTIVE
+    ).exists()
+    return active or not Subscription.objects.live().held_by(partner.pk).filter(customer=customer)

@@ -15,11 +15,13 @@ from multichannel.models import (
     BillingType,
     Channel,
     Cloud,
+    CommerceType,
     Customer,
     CustomerGroupObjectPermission,
     Relationship,
     RelationshipStatus,
     Subscription,
+    SubscriptionStatus,
     Term,
 )
 from multichannel.roles import Role
@@ -35,6 +37,7 @@ from tests.factories import (
     CustomerFactory,
     PartnerFactory,
     SubscriptionFactory,
+    everything_a_refusal_keeps,
     make_managed_customer,
     make_user,
 )
@@ -555,3 +558,37 @@ def test_the_factories_make_valid_subscriptions(partner, customer):
         SubscriptionFactory(customer=customer, held_by=partner, usage=True),
     ):
         subscription.full_clean()
+
+
+# --- A partner of record in another cloud is refused by the service itself ---------------------
+
+
+@pytest.mark.rule(9)
+def test_entering_a_csp_subscription_held_in_another_cloud_is_refused_beside_the_field(
+    sales_agent, partner
+):
+    customer = make_managed_customer(partner, company_name="Northwind Traders")
+    government = PartnerFactory(name="Gov Partners", cloud=Cloud.US_GOVERNMENT)
+    before = everything_a_refusal_keeps()
+
+    with pytest.raises(RuleViolation) as refusal:
+        enter_subscription(
+            by=sales_agent,
+            customer=customer,
+            offer_name="Azure plan",
+            offer_id="DZH318Z0BPS6",
+            billing_type=BillingType.USAGE,
+            channel=Channel.CSP,
+            partner_of_record=government,
+            external_id=uuid.uuid4(),
+            status=SubscriptionStatus.ACTIVE,
+            commerce_type=CommerceType.NEW_COMMERCE,
+        )
+
+    assert refusal.value.field == "partner_of_record"
+    assert refusal.value.message == (
+        "Gov Partners works in the US Government cloud and Northwind Traders is in the "
+        "Commercial cloud; the partner that holds a subscription must be in the customer's "
+        "cloud."
+    )
+    assert everything_a_refusal_keeps() == before

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from multichannel import access
 from multichannel.models import (
     Action,
     AuditEntry,
@@ -25,6 +26,8 @@ from multichannel.models import (
     MoveStatus,
     OnboardingStatus,
     PlannedMove,
+    Relationship,
+    RelationshipStatus,
     ServiceDisposition,
     Source,
     Subscription,
@@ -34,14 +37,20 @@ from multichannel.roles import Role
 from multichannel.services import moves as move_services
 from multichannel.services import onboarding as onboarding_services
 from multichannel.services.errors import RuleViolation
+from multichannel.services.permissions import refresh_customer_access
 from multichannel.services.relationships import remove_relationship, request_relationship
+from multichannel.services.users import deactivate_user
 from tests.factories import (
+    REMOVAL_CHECKED,
     PartnerFactory,
     SubscriptionFactory,
+    everything_a_refusal_keeps,
     make_managed_customer,
     make_user,
     many_moves,
     many_onboardings,
+    removed_behind_our_back,
+    rule_8_holds,
     signed_in,
 )
 from tests.races import race
@@ -60,7 +69,6 @@ def _on_a_fixed_day():
 OTHER_CHANNELS = [Channel.DIRECT, Channel.ADVISOR, Channel.OPEN, Channel.EA, Channel.THIRD_PARTY]
 CANCEL, KEEP = ServiceDisposition.CANCEL.value, ServiceDisposition.KEEP.value
 SERVICES = [("Web app: contoso-shop", CANCEL), ("SQL database: orders", KEEP)]
-
 
 # --- Fixtures and helpers ----------------------------------------------------------------------
 
@@ -1341,7 +1349,6 @@ def test_on_the_reminder_day_the_move_is_due_and_its_planner_is_emailed_once(
 def test_when_the_planner_has_left_the_reminder_goes_to_the_global_admins(
     move, sales_agent, global_admin, second_global_admin, django_capture_on_commit_callbacks
 ):
-    from multichannel.services.users import deactivate_user
 
     deactivate_user(by=global_admin, user=sales_agent)
     with django_capture_on_commit_callbacks(execute=True):
@@ -1504,7 +1511,6 @@ def test_two_people_creating_the_new_subscription_at_once_create_one(monkeypatch
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.rule(11, 16)
 def test_two_people_starting_the_same_onboarding_at_once_share_one(monkeypatch):
-    from multichannel import access
 
     partner = PartnerFactory()
     first = make_user(partner, Role.SALES_AGENT)
@@ -1578,3 +1584,146 @@ def test_two_people_finishing_at_once_finish_once(monkeypatch):
     finished = AzureOnboarding.objects.get()
     source.refresh_from_db()
     assert (source.status == SubscriptionStatus.CANCELLED) is finished.cancel_source
+
+
+# --- What the service holds on its own, whatever the page in front of it checked -----------------
+
+
+def status_of(subscription) -> str:
+    return Subscription.objects.get(pk=subscription.pk).status
+
+
+@pytest.fixture
+def shared_azure_ea(azure_ea, northwind, other_partner):
+    """The customer's EA Azure, when another partner manages the customer too."""
+    Relationship.objects.create(
+        partner=other_partner, customer=northwind, status=RelationshipStatus.ACTIVE
+    )
+    refresh_customer_access(northwind, other_partner)
+    return azure_ea
+
+
+def cancelled_by_another_partners_onboarding(source, by):
+    """Another partner onboards the same subscription and cancels it as a whole."""
+    theirs = at_services_step(by, source)
+    onboarding_services.record_services(
+        by=by, onboarding=theirs, services=[("Web app: contoso-shop", CANCEL)]
+    )
+    onboarding_services.finish(by=by, onboarding=theirs, cancel_source=True)
+    assert status_of(source) == SubscriptionStatus.CANCELLED
+
+
+@pytest.mark.rule(8, 11)
+def test_creating_the_new_azure_subscription_is_refused_when_the_relationship_was_just_removed(
+    sales_agent, partner, azure_ea, northwind
+):
+    onboarding = started(sales_agent, azure_ea)
+    removed_behind_our_back(partner, northwind)
+    before = everything_a_refusal_keeps()
+
+    with pytest.raises(RuleViolation) as refusal:
+        onboarding_services.create_new_subscription(
+            by=sales_agent, onboarding=onboarding, friendly_name="Northwind production"
+        )
+
+    assert refusal.value.message == (
+        "We no longer have an active reseller relationship with Northwind Traders, so no "
+        "subscription can be created for it."
+    )
+    assert everything_a_refusal_keeps() == before
+    assert not Subscription.objects.filter(channel=Channel.CSP, partner_of_record=partner)
+
+
+@pytest.mark.rule(11)
+def test_an_onboarding_whose_old_subscription_was_cancelled_meanwhile_still_finishes(
+    sales_agent, other_partner_admin, shared_azure_ea
+):
+    ours = at_services_step(sales_agent, shared_azure_ea)
+    cancelled_by_another_partners_onboarding(shared_azure_ea, other_partner_admin)
+
+    onboarding_services.record_services(by=sales_agent, onboarding=ours, services=SERVICES)
+    finished = onboarding_services.finish(by=sales_agent, onboarding=ours, cancel_source=False)
+
+    assert finished.status == OnboardingStatus.FINISHED
+    services = {s.name: s.cancelled_at for s in AzureService.objects.filter(onboarding=ours)}
+    assert services["Web app: contoso-shop"] is not None
+    assert services["SQL database: orders"] is None
+    assert status_of(finished.new_subscription) == SubscriptionStatus.ACTIVE
+    entry = AuditEntry.objects.get(
+        action=Action.ONBOARDING_FINISHED, target_id=str(ours.uuid), actor=sales_agent
+    )
+    assert entry.new_values["old_subscription_cancelled"] is False
+
+
+@pytest.mark.rule(11)
+def test_cancelling_an_old_subscription_that_is_already_cancelled_is_refused(
+    sales_agent, other_partner_admin, shared_azure_ea
+):
+    ours = at_services_step(sales_agent, shared_azure_ea)
+    onboarding_services.record_services(
+        by=sales_agent, onboarding=ours, services=[("Web app: contoso-shop", CANCEL)]
+    )
+    cancelled_by_another_partners_onboarding(shared_azure_ea, other_partner_admin)
+    before = everything_a_refusal_keeps()
+
+    with pytest.raises(RuleViolation) as refusal:
+        onboarding_services.finish(by=sales_agent, onboarding=ours, cancel_source=True)
+
+    assert refusal.value.field == "cancel_source"
+    assert refusal.value.message == (
+        "The old subscription is already cancelled, so it cannot be cancelled as a whole. "
+        "Finish without cancelling it: the services are recorded all the same."
+    )
+    assert everything_a_refusal_keeps() == before
+    assert AzureOnboarding.objects.get(pk=ours.pk).status == OnboardingStatus.IN_PROGRESS
+
+
+@pytest.mark.rule(11)
+def test_the_review_page_turns_off_cancelling_an_old_subscription_already_cancelled(
+    sales_agent, other_partner_admin, shared_azure_ea
+):
+    ours = at_services_step(sales_agent, shared_azure_ea)
+    onboarding_services.record_services(
+        by=sales_agent, onboarding=ours, services=[("Web app: contoso-shop", CANCEL)]
+    )
+    cancelled_by_another_partners_onboarding(shared_azure_ea, other_partner_admin)
+    client = signed_in(sales_agent)
+    review = reverse("onboardings:review", args=[ours.uuid])
+
+    field = client.get(review).context["form"]["cancel_source"]
+    assert field.field.disabled
+    assert field.help_text == "Not needed: it is already cancelled."
+
+    finished = client.post(review, {"cancel_source": "on"})  # a disabled box is ignored
+    assert finished["Location"] == reverse("onboardings:detail", args=[ours.uuid])
+    ours.refresh_from_db()
+    assert ours.status == OnboardingStatus.FINISHED
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.rule(8, 11, 16)
+def test_removing_the_relationship_while_the_new_azure_subscription_is_created_one_wins(
+    monkeypatch,
+):
+    partner = PartnerFactory()
+    admin, agent = make_user(partner, Role.GLOBAL_ADMIN), make_user(partner, Role.SALES_AGENT)
+    customer = make_managed_customer(partner)
+    source = SubscriptionFactory(customer=customer, usage=True, channel=Channel.EA)
+    onboarding = started(agent, source)
+
+    def create():
+        return onboarding_services.create_new_subscription(
+            by=agent, onboarding=onboarding, friendly_name="Northwind production"
+        )
+
+    outcomes = race(
+        lambda: remove_relationship(by=admin, customer=customer),
+        create,
+        monkeypatch=monkeypatch,
+        holding=REMOVAL_CHECKED,
+    )
+
+    refused = [o for o in outcomes if isinstance(o, RuleViolation)]
+    assert len(refused) == 1, outcomes
+    assert rule_8_holds(partner, customer)

@@ -17,7 +17,11 @@ def _rule_numbers(node: ast.AST) -> list[int]:
         and isinstance(node.func.value, ast.Attribute)
         and node.func.value.attr == "mark"
     ):
-        return [arg.value for arg in node.args if isinstance(arg, ast.Constant)]
+        return [
+            arg.value
+            for arg in node.args
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, int)
+        ]
     return []
 
 

@@ -435,7 +435,7 @@ def test_two_people_cancelling_at_once_cancel_it_once_and_the_other_is_told(monk
     partner = PartnerFactory()
     first = make_user(partner, Role.GLOBAL_ADMIN)
     second = make_user(partner, Role.SALES_AGENT)
-    subscription = SubscriptionFactory(
+    subscription = SubscriptionFactory.create(
         customer=make_managed_customer(partner), held_by=partner, term_start=TERM_START
     )
 

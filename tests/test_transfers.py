@@ -54,11 +54,16 @@ from multichannel.services import subscriptions as subscription_services
 from multichannel.services import transfers as transfer_services
 from multichannel.services.errors import RuleViolation
 from multichannel.services.permissions import refresh_customer_access
+from multichannel.services.relationships import remove_relationship
 from tests.factories import (
+    REMOVAL_CHECKED,
     PartnerFactory,
     SubscriptionFactory,
+    everything_a_refusal_keeps,
     make_managed_customer,
     make_user,
+    removed_behind_our_back,
+    rule_8_holds,
     signed_in,
 )
 from tests.races import race
@@ -1420,3 +1425,164 @@ def test_the_target_asks_the_source_accepts_and_the_target_then_manages_the_subs
     assert rows[office.pk] != "Managed by us"
     assert "Bought from us" in text(after)
     assert "Ask for a transfer<" not in text(after)
+
+
+# --- What the service holds on its own, whatever the page in front of it checked -----------------
+
+
+def set_status(subscription, status) -> None:
+    Subscription.objects.filter(pk=subscription.pk).update(status=status)
+
+
+@pytest.mark.rule(12)
+def test_accepting_is_refused_once_the_target_no_longer_manages_the_customer(
+    global_admin, sales_agent, other_partner_admin, partner, other_partner, northwind
+):
+    production = azure(northwind, other_partner, "Azure production")
+    transfer = ask(sales_agent, northwind, other_partner)
+    remove_relationship(by=global_admin, customer=northwind)  # while the request waits
+    before = everything_a_refusal_keeps()
+
+    with pytest.raises(RuleViolation) as refusal:
+        transfer_services.accept_transfer(
+            by=other_partner_admin, transfer=transfer, subscription_ids=[production.pk]
+        )
+
+    assert refusal.value.message == (
+        "Contoso Cloud Solutions no longer manages Northwind Traders, so the subscriptions "
+        "cannot move to it. Decline the request."
+    )
+    assert everything_a_refusal_keeps() == before
+    assert Subscription.objects.get(pk=production.pk).partner_of_record == other_partner
+
+    # What the message says to do still can be done.
+    transfer_services.decline_transfer(by=other_partner_admin, transfer=transfer)
+    assert TransferRequest.objects.get(pk=transfer.pk).status == TransferStatus.DECLINED
+
+
+@pytest.mark.rule(8, 12)
+def test_asking_for_a_transfer_is_refused_when_the_relationship_was_just_removed(
+    sales_agent, partner, other_partner, northwind
+):
+    azure(northwind, other_partner, "Azure production")
+    removed_behind_our_back(partner, northwind)
+    before = everything_a_refusal_keeps()
+
+    with pytest.raises(RuleViolation) as refusal:
+        ask(sales_agent, northwind, other_partner)
+
+    assert refusal.value.message == (
+        "We no longer have an active reseller relationship with Northwind Traders, so we "
+        "cannot ask for its subscriptions."
+    )
+    assert everything_a_refusal_keeps() == before
+    assert not TransferRequest.objects.exists()
+
+
+@pytest.mark.rule(12)
+def test_a_request_whose_subscription_was_cancelled_while_it_was_checked_is_refused(
+    monkeypatch, sales_agent, other_partner, northwind
+):
+    production = azure(northwind, other_partner, "Azure production")
+    check = access.can_request_transfer
+
+    def check_then_cancelled_meanwhile(*args, **kwargs):
+        answer = check(*args, **kwargs)
+        set_status(production, SubscriptionStatus.CANCELLED)  # its holder cancels it now
+        return answer
+
+    monkeypatch.setattr(access, "can_request_transfer", check_then_cancelled_meanwhile)
+    audit_entries = AuditEntry.objects.count()
+
+    with pytest.raises(RuleViolation) as refusal:
+        ask(sales_agent, northwind, other_partner)
+
+    assert refusal.value.message == (
+        "Fabrikam Partners holds no active Azure subscription of Northwind Traders that is not "
+        "already in a pending transfer."
+    )
+    assert not TransferRequest.objects.exists()
+    assert not TransferLineItem.objects.exists()
+    assert AuditEntry.objects.count() == audit_entries
+
+
+@pytest.mark.rule(12)
+def test_a_suspended_azure_subscription_is_not_asked_for(sales_agent, other_partner, northwind):
+    production = azure(northwind, other_partner, "Azure production")
+    azure(northwind, other_partner, "Azure staging", status=SubscriptionStatus.SUSPENDED)
+
+    assert list(access.eligible_for_transfer(northwind, other_partner.pk)) == [production]
+    transfer = ask(sales_agent, northwind, other_partner)
+
+    assert list(transfer.items.values_list("subscription_id", flat=True)) == [production.pk]
+
+
+@pytest.mark.rule(12)
+def test_a_source_holding_only_a_suspended_azure_subscription_has_nothing_to_transfer(
+    sales_agent, other_partner, northwind
+):
+    azure(northwind, other_partner, "Azure staging", status=SubscriptionStatus.SUSPENDED)
+    before = everything_a_refusal_keeps()
+
+    with pytest.raises(RuleViolation) as refusal:
+        ask(sales_agent, northwind, other_partner)
+
+    assert refusal.value.message == (
+        "Fabrikam Partners holds no active Azure subscription of Northwind Traders that is not "
+        "already in a pending transfer."
+    )
+    assert everything_a_refusal_keeps() == before
+
+
+@pytest.mark.rule(12)
+def test_an_item_suspended_before_the_answer_fails_saying_it_is_suspended(
+    sales_agent, other_partner_admin, partner, other_partner, northwind
+):
+    production = azure(northwind, other_partner, "Azure production")
+    staging = azure(northwind, other_partner, "Azure staging")
+    transfer = ask(sales_agent, northwind, other_partner)
+    set_status(staging, SubscriptionStatus.SUSPENDED)
+
+    transfer_services.accept_transfer(
+        by=other_partner_admin, transfer=transfer, subscription_ids=[production.pk, staging.pk]
+    )
+
+    items = {
+        i.subscription_id: (i.status, i.error)
+        for i in TransferLineItem.objects.filter(transfer=transfer)
+    }
+    assert items == {
+        production.pk: (LineItemStatus.MOVED, ""),
+        staging.pk: (LineItemStatus.FAILED, "it is suspended"),
+    }
+    assert Subscription.objects.get(pk=staging.pk).partner_of_record == other_partner
+    assert Subscription.objects.get(pk=production.pk).partner_of_record == partner
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.rule(8, 12, 16)
+def test_removing_the_relationship_while_a_transfer_to_us_is_accepted_one_wins(monkeypatch):
+    target, source = PartnerFactory(), PartnerFactory()
+    target_admin, asker = make_user(target, Role.GLOBAL_ADMIN), make_user(target, Role.SALES_AGENT)
+    source_admin = make_user(source, Role.GLOBAL_ADMIN)
+    customer = make_managed_customer(target)
+    share(customer, source)
+    production = azure(customer, source, "Azure production")
+    transfer = ask(asker, customer, source)
+
+    def accept():
+        return transfer_services.accept_transfer(
+            by=source_admin, transfer=transfer, subscription_ids=[production.pk]
+        )
+
+    outcomes = race(
+        lambda: remove_relationship(by=target_admin, customer=customer),
+        accept,
+        monkeypatch=monkeypatch,
+        holding=REMOVAL_CHECKED,
+    )
+
+    refused = [o for o in outcomes if isinstance(o, RuleViolation)]
+    assert len(refused) == 1, outcomes
+    assert rule_8_holds(target, customer)
