@@ -11,9 +11,10 @@ Only then does the view read a form or look at the object's state, so a refusal 
 on what was posted or on what state the object is in.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
@@ -112,14 +113,24 @@ class ActionMixin:
 
 
 class ButtonMixin(ActionMixin):
-    """A button that acts at once (POST only, no page of its own): whatever refuses it, a form
-    that does not validate (`invalid_message`) or a rule, is said on `refused_url()`."""
+    """A button that acts at once when posted, its page shows no form of its own: whatever
+    refuses it, what was posted (`form_class`, when the button sends a choice, not valid:
+    `invalid_message`) or a rule, is said on `refused_url()`."""
 
-    http_method_names: Sequence[str] = ["post"]
+    form_class: type[forms.Form] | None = None
     invalid_message = ""
 
     def refused_url(self) -> str:
         raise NotImplementedError
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {"data": self.request.POST}
+
+    def post(self, request, *args, **kwargs):
+        form = self.form_class(**self.get_form_kwargs()) if self.form_class else None
+        if form is not None and not form.is_valid():
+            return self.form_invalid(form)
+        return self.form_valid(form)
 
     def refused(self, form, violation: RuleViolation) -> HttpResponse:
         messages.error(self.request, violation.message)

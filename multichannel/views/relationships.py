@@ -9,7 +9,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.generic import FormView, TemplateView
+from django.views.generic import FormView, TemplateView, View
 
 from multichannel import access, notifications
 from multichannel.filtersets import RequestFilterSet
@@ -228,7 +228,7 @@ class RequestListView(PortalMixin, FilteredListView):
         context["rows"] = [
             (
                 invitation,
-                relationship_services.invitation_url(invitation)
+                invitation.get_invitation_url()
                 if invitation.effective_status == "pending"
                 else None,
             )
@@ -258,7 +258,7 @@ class RequestDetailView(ObjectMixin, TemplateView):
         context.update(
             invitation=invitation,
             status=invitation.current_status(),
-            url=relationship_services.invitation_url(invitation) if pending else None,
+            url=invitation.get_invitation_url() if pending else None,
             can_send=access.can_send_request(user, invitation),
             can_revoke=access.can_revoke_request(user, invitation),
             customer_visible=access.customers_for(user).filter(pk=invitation.customer_id).exists(),
@@ -266,11 +266,11 @@ class RequestDetailView(ObjectMixin, TemplateView):
         return context
 
 
-class RequestSendView(ObjectMixin, ButtonMixin, FormView):
+class RequestSendView(ObjectMixin, ButtonMixin, View):
     """Email the invitation (again): a button on the request's page."""
 
     permission = Perm.CHANGE_REQUESTS
-    form_class = ConfirmForm
+    http_method_names = ["post"]
     lookup = access.get_request_for
     context_name = "invitation"
 

@@ -215,7 +215,8 @@ def _status_verb(current: str, status: str) -> str:
     return "Needs attention"
 
 
-class SupportStatusView(SupportObjectMixin, ButtonMixin, FormView):
+class SupportStatusView(SupportObjectMixin, ButtonMixin, View):
+    http_method_names = ["post"]
     permission = Perm.FOLLOW_SUPPORT
     form_class = StatusForm
     invalid_message = "Choose a status."
@@ -235,7 +236,8 @@ class SupportStatusView(SupportObjectMixin, ButtonMixin, FormView):
         return redirect(support.get_absolute_url())
 
 
-class SupportAssignView(SupportObjectMixin, ButtonMixin, FormView):
+class SupportAssignView(SupportObjectMixin, ButtonMixin, View):
+    http_method_names = ["post"]
     permission = Perm.FOLLOW_SUPPORT
     form_class = AssignForm
     invalid_message = "Choose an active colleague who follows support."

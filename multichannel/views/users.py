@@ -5,12 +5,11 @@ from django.views.generic import DetailView, FormView
 
 from multichannel import access, notifications
 from multichannel.filtersets import UserFilterSet
-from multichannel.forms.customers import ConfirmForm
 from multichannel.forms.users import PasswordResetForm, UserForm
 from multichannel.roles import Perm
 from multichannel.services import users as user_services
 from multichannel.views.lists import Column, CsvExportMixin, FilteredListView
-from multichannel.views.mixins import ActionMixin, ObjectMixin, PortalMixin
+from multichannel.views.mixins import ActionMixin, ButtonMixin, ObjectMixin, PortalMixin
 
 SHOWN_ONCE = "portal_temporary_password"
 
@@ -169,12 +168,15 @@ class UserEditView(UserActionMixin, ActionMixin, FormView):
         return redirect("users:detail", uuid=self.subject.uuid)
 
 
-class UserStatusView(UserActionMixin, ActionMixin, FormView):
+class UserStatusView(UserActionMixin, ButtonMixin, DetailView):
     """Confirm, then deactivate or reactivate. GET asks; POST does."""
 
     template_name = "users/confirm_status.html"
-    form_class = ConfirmForm
+    context_object_name = "target"
     deactivate = True
+
+    def get_object(self, queryset=None):
+        return self.subject
 
     def check(self):
         if self.deactivate:
