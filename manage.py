@@ -2,13 +2,13 @@
 import os
 import sys
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import execute_from_command_line
+
 
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    from django.conf import settings
-    from django.core.exceptions import ImproperlyConfigured
-    from django.core.management import execute_from_command_line
-
     # Django's command runner defers a settings error and goes on, so that a command such as
     # makemigrations fails later with "Models aren't loaded yet"; say what is wrong instead.
     try:

@@ -30,6 +30,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
+import psycopg
+import redis
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 HOST, PORT = "127.0.0.1", 8765
@@ -158,7 +161,6 @@ def measure(browser: Browser, path: str, requests: int, concurrency: int) -> Tim
 def sql_alone(statements: list[str], database_url: str, repeats: int, concurrency: int) -> float:
     """Median time of running the page's captured SQL through psycopg, fetching every row,
     from as many concurrent clients as the page was measured with."""
-    import psycopg
 
     timings = []
     lock = threading.Lock()
@@ -185,11 +187,11 @@ def sql_alone(statements: list[str], database_url: str, repeats: int, concurrenc
 
 def captured_sql(email: str, path: str) -> list[str]:
     """The SQL a page runs, captured in-process with the server's settings."""
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+    from django.db import connection  # noqa: PLC0415  (set up at run time)
+    from django.test import Client  # noqa: PLC0415  (set up at run time)
+    from django.test.utils import CaptureQueriesContext  # noqa: PLC0415  (set up at run time)
 
-    from multichannel.models import User
+    from multichannel.models import User  # noqa: PLC0415  (set up at run time)
 
     client = Client(HTTP_HOST="localhost")
     client.force_login(User.objects.get(email=email))
@@ -324,7 +326,6 @@ def load_run(sessions: list[tuple[Browser, list[str]]], clients: int, seconds: i
 
 def prepare(database_url: str) -> None:
     """Create the database and load the scale data once."""
-    import psycopg
 
     name = database_url.rsplit("/", 1)[1]
     server = database_url.rsplit("/", 1)[0] + "/postgres"
@@ -358,7 +359,6 @@ def prepare(database_url: str) -> None:
 
 
 def redis_answers(url: str) -> bool:
-    import redis
 
     try:
         client = redis.Redis.from_url(url, socket_connect_timeout=2)
@@ -391,12 +391,12 @@ def main() -> None:
     os.environ.update(env)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     sys.path.insert(0, str(ROOT))
-    import django
+    import django  # noqa: PLC0415  (set up at run time)
 
     django.setup()
-    from django.db.models import Count
+    from django.db.models import Count  # noqa: PLC0415  (set up at run time)
 
-    from multichannel.models import Customer
+    from multichannel.models import Customer  # noqa: PLC0415  (set up at run time)
 
     big = (
         Customer.objects.annotate(n=Count("subscriptions"))
@@ -565,7 +565,6 @@ def _cpu() -> str:
 
 
 def _postgres_version(database_url: str) -> str:
-    import psycopg
 
     with psycopg.connect(database_url) as conn:
         return conn.execute("SHOW server_version").fetchone()[0]

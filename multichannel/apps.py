@@ -6,4 +6,5 @@ class MultichannelConfig(AppConfig):
     verbose_name = "Multichannel partner portal"
 
     def ready(self) -> None:
-        from multichannel import checks, signals  # noqa: F401  (registers checks, connects receivers)
+        # Importing them registers the checks and connects the receivers, once models are loaded.
+        from multichannel import checks, signals  # noqa: F401, PLC0415  (AppConfig.ready)

@@ -3,6 +3,10 @@
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
+from multichannel import throttle
+from multichannel.models import User
+from multichannel.roles import ROLE_PERMISSIONS
+
 
 def axes_username(request, credentials) -> str | None:
     """Count failed sign-ins per email whatever its letter case."""
@@ -23,11 +27,12 @@ class PortalBackend(ModelBackend):
             # An account guessed at from many addresses: the sign-in page says so and when to
             # try again; any other way in (the Django admin's) is refused the same, unchecked.
             email = axes_username(request, {"username": username})
-            if email and not getattr(request, "portal_wait_checked", False):
-                from multichannel import throttle
-
-                if throttle.account_wait(request, email) is not None:
-                    raise PermissionDenied("Too many failed sign-ins for this account.")
+            if (
+                email
+                and not getattr(request, "portal_wait_checked", False)
+                and throttle.account_wait(request, email) is not None
+            ):
+                raise PermissionDenied("Too many failed sign-ins for this account.")
             # A failure after this point is a guess whose password was checked; one refused
             # before it (by django-axes or the wait above) is not (see throttle.py).
             request.portal_password_checked = True
@@ -43,12 +48,10 @@ class PortalBackend(ModelBackend):
         is the only place that says what a role may do."""
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
-        from multichannel.roles import ROLE_PERMISSIONS
 
         return set().union(*(ROLE_PERMISSIONS[role] for role in user_obj.roles))
 
     def get_user(self, user_id):
-        from multichannel.models import User
 
         try:
             user = User.objects.select_related("partner").get(pk=user_id)

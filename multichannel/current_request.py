@@ -57,7 +57,6 @@ def current_base_url() -> str:
 
     PORTAL_BASE_URL wins when set (emails sent by scheduled commands need it); otherwise the
     address the current request came in on."""
-    from django.conf import settings
 
     base = getattr(settings, "PORTAL_BASE_URL", None) or _base_url.get() or "http://localhost:8000"
     return base.rstrip("/")

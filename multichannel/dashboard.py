@@ -3,12 +3,14 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Case, CharField, Count, Q, Value, When
+from django.core.cache import cache
+from django.db.models import Case, CharField, Count, F, Func, IntegerField, Q, Subquery, Value, When
 from django.utils import timezone
 
 from multichannel import access
-from multichannel.models import BillingType, Channel, Term
+from multichannel.models import BillingType, Channel, OnboardingStatus, Partner, Term
 from multichannel.models.subscriptions import CHANNEL_GROUPS
+from multichannel.roles import Perm
 
 BAR_WIDTH = 280  # px of the longest bar in the chart
 ROW_HEIGHT = 28
@@ -121,7 +123,6 @@ def subscription_figures(user, today) -> dict:
     """Channel counts and terms ending soon, computed once a minute per partner and kept in the
     shared cache (Redis or the database): they read every subscription the partner manages, and
     every Global admin and Sales agent of the partner sees the same ones."""
-    from django.core.cache import cache
 
     key = f"dashboard:subscriptions:{user.partner_id}:{today.isoformat()}"
     figures = cache.get(key)
@@ -138,10 +139,6 @@ def subscription_figures(user, today) -> dict:
 
 def counters(user) -> dict:
     """Several counts for the dashboard in one query (scalar subqueries)."""
-    from django.db.models import F, Func, IntegerField, Subquery
-
-    from multichannel.models import OnboardingStatus, Partner
-    from multichannel.roles import Perm
 
     def count_of(queryset):
         counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.db import connection
 from django.shortcuts import redirect
 
 from multichannel import current_request
@@ -93,7 +94,6 @@ class QueryCountMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.db import connection
 
         count = 0
 

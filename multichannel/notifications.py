@@ -11,13 +11,20 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from multichannel.access import active_global_admins
 from multichannel.current_request import (
     absolute_url,
     current_base_url,
     note_undelivered,
     undelivered_count,
 )
-from multichannel.models import User
+from multichannel.models import (
+    PlannedMove,
+    RelationshipRequest,
+    SupportRequest,
+    TransferRequest,
+    User,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -74,16 +81,13 @@ def send_set_password_link(user_pk: int, base_url: str | None = None) -> None:
 def send_invitation(request_pk: int, base_url: str | None = None) -> None:
     """The invitation email: the partner's editable text, then the link and what it grants,
     which the partner cannot edit."""
-    from multichannel.models import RelationshipRequest
-    from multichannel.services.relationships import invitation_url
-
     invitation = RelationshipRequest.objects.select_related("partner", "customer").get(
         pk=request_pk
     )
     context = {
         "invitation": invitation,
         "partner": invitation.partner,
-        "url": invitation_url(invitation, base_url),
+        "url": invitation.get_invitation_url(base_url),
     }
     send_mail(
         subject=f"{invitation.partner.name} invites {invitation.company_name} to a reseller "
@@ -96,8 +100,6 @@ def send_invitation(request_pk: int, base_url: str | None = None) -> None:
 
 def send_invitation_answer(request_pk: int, base_url: str | None = None) -> None:
     """Tell the partner employee who made the request what the customer answered."""
-
-    from multichannel.models import RelationshipRequest
 
     invitation = RelationshipRequest.objects.select_related("created_by", "customer").get(
         pk=request_pk
@@ -117,15 +119,11 @@ def send_invitation_answer(request_pk: int, base_url: str | None = None) -> None
 
 def send_move_reminder(move_pk: int, base_url: str | None = None) -> None:
 
-    from multichannel.models import PlannedMove
-
     move = PlannedMove.objects.select_related("created_by", "customer", "subscription").get(
         pk=move_pk
     )
     recipients = [move.created_by.email] if move.created_by.is_active else []
     if not recipients:  # whoever planned it has left: the partner's Global admins are told
-        from multichannel.access import active_global_admins
-
         recipients = list(active_global_admins(move.partner_id).values_list("email", flat=True))
     context = {
         "move": move,
@@ -143,9 +141,6 @@ def send_move_reminder(move_pk: int, base_url: str | None = None) -> None:
 def send_transfer_news(transfer_pk: int, what: str, base_url: str | None = None) -> None:
     """Created: the source partner's Global admins are asked. Declined: the requester is told.
     Completed: the requester, the source partner's Global admins and the customer's contact."""
-
-    from multichannel.access import active_global_admins
-    from multichannel.models import TransferRequest
 
     transfer = TransferRequest.objects.select_related(
         "customer", "source_partner", "target_partner", "created_by", "answered_by"
@@ -194,8 +189,6 @@ def send_transfer_news(transfer_pk: int, what: str, base_url: str | None = None)
 def send_support_news(support_pk: int, actor_pk: int, what: str, base_url: str | None = None):
     """A new note, a status change or an assignment: the filer and the assignee hear of it
     (not whoever made the change)."""
-
-    from multichannel.models import SupportRequest
 
     support = SupportRequest.objects.select_related("created_by", "assigned_to", "customer").get(
         pk=support_pk

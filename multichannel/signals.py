@@ -1,5 +1,7 @@
 """Receivers: role groups follow partners and migrations; sign-ins go to the activity log."""
 
+import time
+
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_migrate, post_save
@@ -31,8 +33,6 @@ def _migrated(sender, app_config=None, **kwargs):
 @receiver(user_logged_in, dispatch_uid="audit_signed_in")
 def _signed_in(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
-        import time
-
         now = time.time()
         request.session[SIGNED_IN_AT] = now
         request.session[LAST_SEEN] = now

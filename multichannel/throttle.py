@@ -27,6 +27,7 @@ from django.core import signing
 from django.core.cache import cache
 
 from multichannel.current_request import current_client_ip
+from multichannel.models import Action, AuditEntry
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +200,6 @@ def known_place(request, email: str) -> bool:
             value = None
         if value == _digest("browser", email):
             return True
-    from multichannel.models import Action, AuditEntry
 
     ip = current_client_ip()
     if not ip:

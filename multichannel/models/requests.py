@@ -7,9 +7,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from multichannel.current_request import absolute_url
 from multichannel.urlutils import object_url
 
 INVITATION_LIFETIME = timedelta(days=90)
@@ -125,6 +127,11 @@ class RelationshipRequest(models.Model):
 
     def get_absolute_url(self) -> str:
         return object_url("relationships:detail", self.uuid)
+
+    def get_invitation_url(self, base_url: str | None = None) -> str:
+        """The link the customer's admin opens to answer, with the token in it (absolute: it is
+        sent by email). `base_url`: the portal's address, when not that of the request served."""
+        return absolute_url(reverse("invitation-link", args=[self.token()]), base_url)
 
     @staticmethod
     def hash_token(token: str) -> str:

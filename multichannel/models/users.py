@@ -1,7 +1,7 @@
 import uuid
 from functools import cached_property
 
-from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Group, PermissionsMixin
 from django.db import models
 from django.utils import timezone
 
@@ -13,7 +13,6 @@ from multichannel.urlutils import object_url
 class UserQuerySet(models.QuerySet):
     def with_roles(self):
         """Prefetch the role groups so that `user.roles` costs no query per row."""
-        from django.contrib.auth.models import Group
 
         return self.prefetch_related(
             models.Prefetch("groups", queryset=Group.objects.select_related("role_group"))

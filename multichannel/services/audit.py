@@ -1,7 +1,7 @@
 from django.db import models
 
 from multichannel.current_request import current_client_ip
-from multichannel.models import Action, AuditEntry, Outcome
+from multichannel.models import Action, AuditEntry, Customer, Outcome
 
 
 def record(
@@ -54,7 +54,6 @@ def record(
 
 
 def _customer_of(target):
-    from multichannel.models import Customer
 
     if isinstance(target, Customer):
         return target

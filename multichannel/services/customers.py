@@ -20,6 +20,7 @@ from multichannel.models import (
 from multichannel.roles import Perm
 from multichannel.services.audit import record
 from multichannel.services.errors import RuleViolation
+from multichannel.services.locking import fresh_actor
 from multichannel.services.permissions import refresh_customer_access
 
 
@@ -50,13 +51,6 @@ def _validate(instance, exclude: list[str]) -> None:
         raise RuleViolation(messages[0], field=None if field == "__all__" else field) from error
 
 
-def _fresh_actor(by: User) -> User:
-    actor = User.objects.select_related("partner").get(pk=by.pk)
-    if not actor.is_active:
-        raise access.RoleRequired(Perm.VIEW_CUSTOMERS, "Your account has been deactivated.")
-    return actor
-
-
 def create_customer(
     *,
     by: User,
@@ -72,7 +66,7 @@ def create_customer(
     domain = primary_domain.strip().lower().rstrip(".")
     tenant_id = tenant_id or uuid.uuid4()
     with transaction.atomic():
-        actor = _fresh_actor(by)
+        actor = fresh_actor(by, Perm.VIEW_CUSTOMERS)
         access.can_add_customer(actor).enforce()
         duplicate = _duplicate_of(domain, tenant_id)
         if duplicate is not None:
@@ -140,11 +134,15 @@ ID_TAKEN = "This customer already has a subscription with this ID."
 
 def enter_subscription(*, by: User, customer: Customer, **fields) -> Subscription:
     """Record a subscription the customer bought elsewhere (needs an active relationship)."""
+    return enter_subscription_as(fresh_actor(by, Perm.VIEW_CUSTOMERS), customer, **fields)
+
+
+def enter_subscription_as(actor: User, customer: Customer, **fields) -> Subscription:
+    """`enter_subscription` for an actor already read afresh (see `fresh_actor`)."""
     unknown = set(fields) - set(SUBSCRIPTION_FIELDS)
     if unknown:
         raise TypeError(f"unknown subscription fields: {sorted(unknown)}")
     with transaction.atomic():
-        actor = _fresh_actor(by)
         locked = Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
         access.can_enter_subscription(actor, locked).enforce()
         subscription = Subscription(

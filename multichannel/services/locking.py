@@ -1,8 +1,11 @@
-"""Row locks for the services, and the versions edit pages send back."""
+"""Row locks for the services, the actor as it is now, and the versions edit pages send back."""
 
 import hashlib
 
 from django.db.models import QuerySet
+
+from multichannel import access
+from multichannel.models import User
 
 
 def lock_then_read(queryset: QuerySet, **lookup):
@@ -22,3 +25,13 @@ def fingerprint(*values) -> str:
     refuses the save if the row no longer matches: a colleague changed it in the meantime, and
     saving the page would silently undo that."""
     return hashlib.sha256("\x1f".join(map(str, values)).encode()).hexdigest()[:16]
+
+
+def fresh_actor(by: User, permission: str) -> User:
+    """`by` as the database has it now (roles, partner, active flag), not as the request loaded
+    it: a deactivated account is refused with a 403 naming `permission`, the role the page it
+    acted from needed."""
+    actor = User.objects.select_related("partner").get(pk=by.pk)
+    if not actor.is_active:
+        raise access.RoleRequired(permission, "Your account has been deactivated.")
+    return actor

@@ -12,16 +12,9 @@ from multichannel.models.moves import OPEN_MOVE_STATUSES
 from multichannel.roles import Perm
 from multichannel.services.audit import record
 from multichannel.services.errors import RuleViolation
-from multichannel.services.locking import fingerprint
+from multichannel.services.locking import fingerprint, fresh_actor
 
 CHECKLIST = ("same_offer_and_seats", "auto_renew_off", "bought_under_us")
-
-
-def _fresh_actor(by: User) -> User:
-    actor = User.objects.select_related("partner").get(pk=by.pk)
-    if not actor.is_active:
-        raise access.RoleRequired(Perm.PLAN_MOVES, "Your account has been deactivated.")
-    return actor
 
 
 def plan_move(
@@ -31,7 +24,7 @@ def plan_move(
     if not 1 <= remind_days_before <= 180:
         raise RuleViolation("Remind between 1 and 180 days before.", field="remind_days_before")
     with transaction.atomic():
-        actor = _fresh_actor(by)
+        actor = fresh_actor(by, Perm.PLAN_MOVES)
         locked = (
             Subscription.objects.select_for_update(no_key=True, of=("self",))
             .select_related("customer")
@@ -92,7 +85,7 @@ def update_checklist(
     if unknown:
         raise TypeError(f"unknown checklist items: {sorted(unknown)}")
     with transaction.atomic():
-        actor = _fresh_actor(by)
+        actor = fresh_actor(by, Perm.PLAN_MOVES)
         access.require(actor, Perm.PLAN_MOVES)
         locked = _locked_open(actor, move)
         if seen and seen != checklist_version(locked):
@@ -116,7 +109,7 @@ def update_checklist(
 def close_move(*, by: User, move: PlannedMove, done: bool) -> PlannedMove:
     """Done: the customer now buys it from us. Cancelled: the move is off."""
     with transaction.atomic():
-        actor = _fresh_actor(by)
+        actor = fresh_actor(by, Perm.PLAN_MOVES)
         access.require(actor, Perm.PLAN_MOVES)
         locked = _locked_open(actor, move)
         old = locked.status

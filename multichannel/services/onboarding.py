@@ -27,18 +27,12 @@ from multichannel.models import (
 )
 from multichannel.roles import Perm
 from multichannel.services.audit import record
+from multichannel.services.customers import enter_subscription_as
 from multichannel.services.errors import RuleViolation
-from multichannel.services.locking import lock_then_read
+from multichannel.services.locking import fresh_actor, lock_then_read
 from multichannel.services.relationships import lock_active_relationship
 
 AZURE_PLAN = ("Azure plan", "DZH318Z0BPS6")
-
-
-def _fresh_actor(by: User) -> User:
-    actor = User.objects.select_related("partner").get(pk=by.pk)
-    if not actor.is_active:
-        raise access.RoleRequired(Perm.ONBOARD_AZURE, "Your account has been deactivated.")
-    return actor
 
 
 def _locked(actor: User, onboarding: AzureOnboarding) -> AzureOnboarding:
@@ -82,8 +76,12 @@ def _clean_names(names) -> list[str]:
 def start_onboarding(*, by: User, source: Subscription) -> AzureOnboarding:
     """Start (or, when one is already in progress for it, resume) the onboarding of `source`.
     The onboarding returned says which: `resumed` is True when it was already under way."""
+    return start_onboarding_as(fresh_actor(by, Perm.ONBOARD_AZURE), source)
+
+
+def start_onboarding_as(actor: User, source: Subscription) -> AzureOnboarding:
+    """`start_onboarding` for an actor already read afresh (see `fresh_actor`)."""
     with transaction.atomic():
-        actor = _fresh_actor(by)
         locked_source = (
             Subscription.objects.select_for_update(no_key=True, of=("self",))
             .select_related("customer")
@@ -126,12 +124,12 @@ def start_with_entered_source(
 ) -> AzureOnboarding:
     """Step 1 for a subscription not in the portal yet: record it as entered by hand, with the
     services it runs, and start its onboarding."""
-    from multichannel.services.customers import enter_subscription
-
     with transaction.atomic():
-        source = enter_subscription(
-            by=by,
-            customer=customer,
+        # The actor is read once for both steps, as entering the subscription alone reads it.
+        actor = fresh_actor(by, Perm.VIEW_CUSTOMERS)
+        source = enter_subscription_as(
+            actor,
+            customer,
             offer_name=offer_name,
             offer_id=offer_id,
             billing_type=BillingType.USAGE,
@@ -140,7 +138,7 @@ def start_with_entered_source(
             status=SubscriptionStatus.ACTIVE,
             commerce_type=CommerceType.NEW_COMMERCE,
         )
-        onboarding = start_onboarding(by=by, source=source)
+        onboarding = start_onboarding_as(actor, source)
         AzureService.objects.bulk_create(
             AzureService(onboarding=onboarding, name=name) for name in _clean_names(services)
         )
@@ -163,7 +161,7 @@ def confirm_source(
     """Step 1: the existing subscription is the right one; note the services it runs (they are
     the starting list of step 3)."""
     with transaction.atomic():
-        actor = _fresh_actor(by)
+        actor = fresh_actor(by, Perm.ONBOARD_AZURE)
         access.require(actor, Perm.ONBOARD_AZURE)
         locked = _locked(actor, onboarding)
         names = _clean_names(services)
@@ -194,7 +192,7 @@ def create_new_subscription(
     if not friendly_name:
         raise RuleViolation("Give the new subscription a name.", field="friendly_name")
     with transaction.atomic():
-        actor = _fresh_actor(by)
+        actor = fresh_actor(by, Perm.ONBOARD_AZURE)
         access.require(actor, Perm.ONBOARD_AZURE)
         locked = _locked(actor, onboarding)
         created = locked.new_subscription_id is None
@@ -250,7 +248,7 @@ def record_services(
     """Step 3: the services to move and, for each, whether it is cancelled on the old
     subscription (it moves to us) or kept there (Azure under CSP coexists with other channels)."""
     with transaction.atomic():
-        actor = _fresh_actor(by)
+        actor = fresh_actor(by, Perm.ONBOARD_AZURE)
         access.require(actor, Perm.ONBOARD_AZURE)
         locked = _locked(actor, onboarding)
         if locked.new_subscription_id is None:
@@ -304,7 +302,7 @@ def finish(*, by: User, onboarding: AzureOnboarding, cancel_source: bool) -> Azu
     """Step 4: the services to move are cancelled on the old subscription, and the old
     subscription as a whole only if the user says so. Finishing twice changes nothing more."""
     with transaction.atomic():
-        actor = _fresh_actor(by)
+        actor = fresh_actor(by, Perm.ONBOARD_AZURE)
         access.require(actor, Perm.ONBOARD_AZURE)
         current = AzureOnboarding.objects.select_for_update(no_key=True, of=("self",)).get(
             pk=onboarding.pk, partner_id=actor.partner_id

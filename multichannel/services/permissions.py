@@ -7,6 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
+from multichannel.models import Relationship, RelationshipRequest, RelationshipStatus
 from multichannel.roles import ROLE_PERMISSIONS, Perm
 
 # Holding a permission on the left implies holding the ones on the right.
@@ -99,7 +100,6 @@ def refresh_customer_access(customer, partner) -> None:
 
     (A pending invitation to a tenant someone else added shows the partner only what it typed
     into the request, not the tenant's profile: knowing a domain is not a reason to see it.)"""
-    from multichannel.models import Relationship, RelationshipRequest, RelationshipStatus
 
     active = Relationship.objects.filter(
         partner=partner, customer=customer, status=RelationshipStatus.ACTIVE

@@ -30,14 +30,8 @@ from multichannel.models.requests import DELEGATED_ADMIN_ROLES, INVITATION_LIFET
 from multichannel.roles import Perm
 from multichannel.services.audit import record
 from multichannel.services.errors import RuleViolation
+from multichannel.services.locking import fresh_actor
 from multichannel.services.permissions import refresh_customer_access
-
-
-def _fresh_actor(by: User) -> User:
-    actor = User.objects.select_related("partner").get(pk=by.pk)
-    if not actor.is_active:
-        raise access.RoleRequired(Perm.VIEW_REQUESTS, "Your account has been deactivated.")
-    return actor
 
 
 def default_email_text(partner, company_name: str, roles: list[str], days: int | None) -> str:
@@ -114,7 +108,7 @@ def request_relationship(
     roles = [role for role in DELEGATED_ADMIN_ROLES if role in set(delegated_admin_roles)]
     days = delegated_admin_days if roles else None
     with transaction.atomic():
-        actor = _fresh_actor(by)
+        actor = fresh_actor(by, Perm.VIEW_REQUESTS)
         access.require(actor, Perm.ADD_REQUESTS)
         partner = actor.partner
         customer = (
@@ -195,18 +189,10 @@ def _refuse_duplicates(partner, customer: Customer, roles: list[str]) -> None:
         )
 
 
-def invitation_url(invitation: RelationshipRequest, base_url: str | None = None) -> str:
-    from django.urls import reverse
-
-    from multichannel.current_request import absolute_url
-
-    return absolute_url(reverse("invitation-link", args=[invitation.token()]), base_url)
-
-
 def _locked_pending(by: User, invitation, refusal: str) -> tuple[User, RelationshipRequest]:
     """The actor as it is now and the request, locked; refused unless still pending.
     `refusal` is the message, with {status} for what the request is instead."""
-    actor = _fresh_actor(by)
+    actor = fresh_actor(by, Perm.VIEW_REQUESTS)
     access.require(actor, Perm.CHANGE_REQUESTS)
     locked = RelationshipRequest.objects.select_for_update(no_key=True).get(
         pk=invitation.pk, partner_id=actor.partner_id
@@ -500,7 +486,7 @@ def remove_relationship(*, by: User, customer: Customer) -> Relationship:
     """Rule 8: only when the customer has no live subscription with us as partner of record;
     removing it removes our access to the customer."""
     with transaction.atomic():
-        actor = _fresh_actor(by)
+        actor = fresh_actor(by, Perm.VIEW_REQUESTS)
         access.require(actor, Perm.REMOVE_RELATIONSHIPS)
         relationship = lock_active_relationship(actor.partner_id, customer.pk)
         if relationship is None:

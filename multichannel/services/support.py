@@ -30,7 +30,7 @@ from multichannel.models.support import RESPONSE_TARGETS
 from multichannel.roles import Perm
 from multichannel.services.audit import record
 from multichannel.services.errors import RuleViolation
-from multichannel.services.locking import lock_then_read
+from multichannel.services.locking import fresh_actor, lock_then_read
 from multichannel.services.permissions import set_user_permissions
 
 # What may be attached: extension → (content type, how such a file starts, or None for text).
@@ -44,13 +44,6 @@ ALLOWED_ATTACHMENTS = {
     ".csv": ("text/csv", None),
 }
 MAX_FILES = 5
-
-
-def _fresh_actor(by: User) -> User:
-    actor = User.objects.select_related("partner").get(pk=by.pk)
-    if not actor.is_active:
-        raise access.RoleRequired(Perm.VIEW_SUPPORT, "Your account has been deactivated.")
-    return actor
 
 
 def clean_attachment_name(name: str) -> str:
@@ -150,7 +143,7 @@ def file_request(
     if severity not in Severity.values:
         raise RuleViolation("Choose a severity.", field="severity")
     with transaction.atomic():
-        actor = _fresh_actor(by)
+        actor = fresh_actor(by, Perm.VIEW_SUPPORT)
         access.require(actor, Perm.FILE_SUPPORT)
         if not access.customers_for(actor).filter(pk=customer.pk).exists():
             raise RuleViolation("Choose one of our customers.", field="customer")
@@ -226,7 +219,7 @@ def add_note(*, by: User, support: SupportRequest, body: str, attachments=()) ->
     if not body and not attachments:
         raise RuleViolation("Write a note or attach a file.", field="body")
     with transaction.atomic():
-        actor = _fresh_actor(by)
+        actor = fresh_actor(by, Perm.VIEW_SUPPORT)
         locked = _locked(actor, support)
         access.can_follow_support(actor, locked).enforce()
         now = timezone.now()
@@ -255,7 +248,7 @@ def add_note(*, by: User, support: SupportRequest, body: str, attachments=()) ->
 
 def set_status(*, by: User, support: SupportRequest, status: str) -> SupportRequest:
     with transaction.atomic():
-        actor = _fresh_actor(by)
+        actor = fresh_actor(by, Perm.VIEW_SUPPORT)
         locked = _locked(actor, support)
         access.can_set_support_status(actor, locked, status).enforce()
         old = locked.status
@@ -277,7 +270,7 @@ def set_status(*, by: User, support: SupportRequest, status: str) -> SupportRequ
 
 def assign(*, by: User, support: SupportRequest, assignee: User | None) -> SupportRequest:
     with transaction.atomic():
-        actor = _fresh_actor(by)
+        actor = fresh_actor(by, Perm.VIEW_SUPPORT)
         locked = _locked(actor, support)
         access.can_follow_support(actor, locked).enforce()
         if (

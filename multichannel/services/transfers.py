@@ -25,15 +25,9 @@ from multichannel.models.transfers import TRANSITIONS
 from multichannel.roles import Perm
 from multichannel.services.audit import record
 from multichannel.services.errors import RuleViolation
+from multichannel.services.locking import fresh_actor
 from multichannel.services.permissions import grant_transfer_access
 from multichannel.services.relationships import lock_active_relationship
-
-
-def _fresh_actor(by: User) -> User:
-    actor = User.objects.select_related("partner").get(pk=by.pk)
-    if not actor.is_active:
-        raise access.RoleRequired(Perm.VIEW_TRANSFERS, "Your account has been deactivated.")
-    return actor
 
 
 def _change_status(transfer: TransferRequest, to: TransferStatus) -> None:
@@ -58,7 +52,7 @@ def request_transfer(
     if set(product_types) - set(ProductType.values):
         raise RuleViolation("Only Azure subscriptions can be transferred.", field="product_types")
     with transaction.atomic():
-        actor = _fresh_actor(by)
+        actor = fresh_actor(by, Perm.VIEW_TRANSFERS)
         locked_customer = Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
         # An overdue request still holds its line items until the scheduled expiry runs: make
         # its expiry final now, so that its subscriptions can be asked for again.
@@ -125,7 +119,7 @@ def _withdraw_items(transfer: TransferRequest) -> None:
 
 def cancel_transfer(*, by: User, transfer: TransferRequest) -> TransferRequest:
     with transaction.atomic():
-        actor = _fresh_actor(by)
+        actor = fresh_actor(by, Perm.VIEW_TRANSFERS)
         locked = _locked(transfer)
         access.can_cancel_transfer(actor, locked).enforce()
         _change_status(locked, TransferStatus.CANCELLED)
@@ -145,7 +139,7 @@ def cancel_transfer(*, by: User, transfer: TransferRequest) -> TransferRequest:
 
 def decline_transfer(*, by: User, transfer: TransferRequest, reason: str = "") -> TransferRequest:
     with transaction.atomic():
-        actor = _fresh_actor(by)
+        actor = fresh_actor(by, Perm.VIEW_TRANSFERS)
         locked = _locked(transfer)
         access.can_answer_transfer(actor, locked).enforce()
         _change_status(locked, TransferStatus.DECLINED)
@@ -172,7 +166,7 @@ def accept_transfer(
     that no longer is records its error instead of failing the whole transfer."""
     chosen = {int(pk) for pk in subscription_ids}
     with transaction.atomic():
-        actor = _fresh_actor(by)
+        actor = fresh_actor(by, Perm.VIEW_TRANSFERS)
         locked = _locked(transfer)
         access.can_answer_transfer(actor, locked).enforce()
         # The subscriptions move to the target only while it manages the customer (rule 12);

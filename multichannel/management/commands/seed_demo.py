@@ -79,7 +79,6 @@ from multichannel.services.relationships import (
     decline_invitation,
     default_email_text,
     expire_requests,
-    invitation_url,
     request_relationship,
     revoke_request,
 )
@@ -1786,5 +1785,5 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"\n  Demo invitation link ({demo_invitation.partner.name} → "
                 f"{demo_invitation.company_name}), to open signed out or in a private window:\n"
-                f"  {invitation_url(demo_invitation, DEMO_BASE_URL)}"
+                f"  {demo_invitation.get_invitation_url(DEMO_BASE_URL)}"
             )
