@@ -27,11 +27,12 @@ from multichannel.models import (
 from multichannel.services.permissions import refresh_customer_access
 from multichannel.views.activity import ActivityExportView
 from multichannel.views.customers import CustomerExportView
-from multichannel.views.lists import CsvExportMixin
+from multichannel.views.lists import CappedPaginator, CsvExportMixin
 from multichannel.views.subscriptions import SubscriptionExportView
 from multichannel.views.support import SupportExportView
 from multichannel.views.users import UserExportView
 from tests.factories import (
+    PartnerFactory,
     SubscriptionFactory,
     add_customer,
     add_subscription,
@@ -132,6 +133,16 @@ def test_the_csv_export_holds_the_filtered_customers(as_sales_agent, global_admi
     assert len(lines) == 2 and lines[1].startswith("Northwind Traders,")
 
 
+def test_markup_in_an_offer_name_shows_as_text_on_the_customer_page(as_sales_agent, global_admin):
+    customer = add_customer(global_admin, "Northwind Traders")
+    add_subscription(customer, offer_name='<img src=x onerror="alert(1)">Visio & Co')
+
+    page = as_sales_agent.get(customer.get_absolute_url()).content.decode()
+
+    assert "<img src=x" not in page
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;Visio &amp; Co</a>" in page
+
+
 EXPORTS: dict[str, type[CsvExportMixin]] = {
     "customers:export": CustomerExportView,
     "subscriptions:export": SubscriptionExportView,
@@ -170,7 +181,6 @@ def test_the_list_costs_the_same_queries_whatever_the_number_of_customers(
 
 
 def test_a_long_list_counts_only_as_far_as_it_needs(as_sales_agent, partner, monkeypatch):
-    from multichannel.views.lists import CappedPaginator
 
     monkeypatch.setattr(CappedPaginator, "cap", 30)  # pages 1-4 then count to 125 at most
     bulk_managed_customers(partner, 130, subscriptions_each=0)
@@ -188,7 +198,6 @@ def test_a_long_list_counts_only_as_far_as_it_needs(as_sales_agent, partner, mon
 def test_a_page_past_the_cap_is_read_with_its_count_in_one_query(
     as_sales_agent, partner, monkeypatch
 ):
-    from multichannel.views.lists import CappedPaginator
 
     monkeypatch.setattr(CappedPaginator, "cap", 30)
     bulk_managed_customers(partner, 130, subscriptions_each=0)
@@ -444,7 +453,6 @@ def test_the_same_subscription_id_twice_for_one_customer_is_refused(as_sales_age
 def test_the_holder_of_a_csp_subscription_is_another_partner_of_our_cloud(
     as_sales_agent, global_admin, partner, other_partner
 ):
-    from tests.factories import PartnerFactory
 
     PartnerFactory(name="Gov Partner", cloud="us_government")
     customer = add_customer(global_admin)

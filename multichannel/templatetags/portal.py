@@ -1,8 +1,9 @@
+import re
 from datetime import datetime
 
 from django import template
-from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from multichannel.roles import ROLE_BADGES, Role
 
@@ -44,8 +45,12 @@ def role_badges(user):
 @register.filter
 def breakable(value) -> str:
     """An address or domain that may wrap after its dots and @, not in the middle of a word."""
-    escaped = str(conditional_escape(value))
-    return mark_safe(escaped.replace(".", ".<wbr>").replace("@", "@<wbr>"))  # noqa: S308
+    parts = _BREAK_AFTER.split(str(value))
+    return format_html_join(WBR, "{}", ((part,) for part in parts))
+
+
+_BREAK_AFTER = re.compile(r"(?<=[.@])")
+WBR = SafeString("<wbr>")
 
 
 # `|date:"Y-m-d"` and `|date:"Y-m-d H:i"` without the localisation machinery, several times

@@ -1,4 +1,3 @@
-import html
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -7,8 +6,8 @@ from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.views.generic import FormView, TemplateView
 
 from multichannel import access
@@ -196,46 +195,56 @@ class SubscriptionRow:
             action=action_for(step, subscription),
         )
 
-    def html(self) -> str:
-        """The table row, written in Python: hundreds of rows cost a few milliseconds."""
-        e = _escape
-        held = (
-            f'<div class="small text-body-secondary">Held by {e(self.held_by)}</div>'
-            if self.held_by
-            else ""
-        )
+    def html(self) -> SafeString:
+        """The table row, written in Python: hundreds of rows cost a few milliseconds. Every
+        value is escaped by format_html."""
+        held = format_html(HELD_BY, self.held_by) if self.held_by else ""
         action = (
-            f'<a class="btn btn-sm btn-outline-primary mt-1" href="{e(self.action.url)}">'
-            f"{e(self.action.label)}"
-            f'<span class="visually-hidden"> {e(self.offer_name)}</span></a>'
+            format_html(ACTION, url=self.action.url, label=self.action.label, offer=self.offer_name)
             if self.action
             else ""
         )
         step = self.step
-        # On a phone: the status under the offer, the next step without its explanation.
-        return (
-            f'<tr><td><a href="{e(self.url)}">{e(self.offer_name)}</a>{held}'
-            f'<div class="small d-sm-none">{e(self.status)}</div></td>'
-            f'<td class="d-none d-md-table-cell">{e(self.billing)}</td>'
-            f'<td class="d-none d-lg-table-cell text-end">{e(self.seats)}</td>'
-            f'<td class="d-none d-md-table-cell">{e(self.term_end)}</td>'
-            f'<td class="d-none d-sm-table-cell">{e(self.status)}</td>'
-            f'<td><div class="next-step"><span class="badge text-bg-{e(step.tone)} text-wrap '
-            f'text-start">{e(step.title)}</span><div class="small text-body-secondary mt-1 '
-            f'd-none d-md-block">{e(step.detail)}</div>{action}</div></td></tr>'
+        return format_html(
+            ROW,
+            url=self.url,
+            offer=self.offer_name,
+            held=held,
+            status=self.status,
+            billing=self.billing,
+            seats=self.seats,
+            term_end=self.term_end,
+            tone=step.tone,
+            title=step.title,
+            detail=step.detail,
+            action=action,
         )
 
 
-def _escape(value) -> str:
-    return html.escape(str(value), quote=True)
+HELD_BY = '<div class="small text-body-secondary">Held by {}</div>'
+ACTION = (
+    '<a class="btn btn-sm btn-outline-primary mt-1" href="{url}">{label}'
+    '<span class="visually-hidden"> {offer}</span></a>'
+)
+# On a phone: the status under the offer, the next step without its explanation.
+ROW = (
+    '<tr><td><a href="{url}">{offer}</a>{held}<div class="small d-sm-none">{status}</div></td>'
+    '<td class="d-none d-md-table-cell">{billing}</td>'
+    '<td class="d-none d-lg-table-cell text-end">{seats}</td>'
+    '<td class="d-none d-md-table-cell">{term_end}</td>'
+    '<td class="d-none d-sm-table-cell">{status}</td>'
+    '<td><div class="next-step"><span class="badge text-bg-{tone} text-wrap text-start">'
+    '{title}</span><div class="small text-body-secondary mt-1 d-none d-md-block">{detail}</div>'
+    "{action}</div></td></tr>"
+)
 
 
 class SubscriptionRows(list):
-    """A group's rows; `html` is the table body, escaped here and joined once."""
+    """A group's rows; `html` is the table body, each row escaped by format_html."""
 
     @property
-    def html(self) -> str:
-        return mark_safe("".join(row.html() for row in self))  # noqa: S308 - every value escaped
+    def html(self) -> SafeString:
+        return format_html_join("", "{}", ((row.html(),) for row in self))
 
 
 _BILLING = {value: str(label) for value, label in BillingType.choices}
