@@ -8,9 +8,27 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.backends.postgresql.operations import DatabaseOperations
 
+from multichannel.models import (
+    BillingType,
+    Channel,
+    Relationship,
+    RelationshipStatus,
+    Subscription,
+    Term,
+)
 from multichannel.roles import Role
+from multichannel.services.customers import create_customer
+from multichannel.services.moves import plan_move
+from multichannel.services.onboarding import start_onboarding
+from multichannel.services.permissions import refresh_customer_access
+from multichannel.services.relationships import request_relationship
+from multichannel.services.support import file_request
+from multichannel.services.transfers import request_transfer
 from tests.factories import PartnerFactory, make_user, signed_in
 
 
@@ -38,7 +56,6 @@ def _flush_past_the_activity_log_guard():
     """Tests that commit (transaction=True) are cleaned up with one TRUNCATE of every table,
     which the activity log's guard refuses (migration 0012). The test database's superuser runs
     it as a replica applies changes: with session_replication_role = replica no trigger fires."""
-    from django.db.backends.postgresql.operations import DatabaseOperations
 
     original = DatabaseOperations.sql_flush
 
@@ -102,8 +119,6 @@ def other_partner_admin(other_partner):
 @pytest.fixture
 def held_subscription(global_admin):
     """A customer of the partner, and a subscription the partner holds for it."""
-    from multichannel.models import BillingType, Channel, Subscription, Term
-    from multichannel.services.customers import create_customer
 
     customer = create_customer(
         by=global_admin,
@@ -151,7 +166,6 @@ def as_other_partner(other_partner_admin):
 
 
 def pytest_collection_modifyitems(config, items):
-    from django.conf import settings
 
     if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
         return
@@ -166,7 +180,6 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture
 def open_request(sales_agent):
-    from multichannel.services.relationships import request_relationship
 
     return request_relationship(
         by=sales_agent,
@@ -181,8 +194,6 @@ def open_request(sales_agent):
 
 @pytest.fixture
 def azure_onboarding(sales_agent, held_subscription):
-    from multichannel.models import BillingType, Channel, Subscription
-    from multichannel.services.onboarding import start_onboarding
 
     azure = Subscription.objects.create(
         customer=held_subscription.customer,
@@ -197,8 +208,6 @@ def azure_onboarding(sales_agent, held_subscription):
 
 @pytest.fixture
 def planned_move(sales_agent, held_subscription):
-    from multichannel.models import Channel, Subscription
-    from multichannel.services.moves import plan_move
 
     direct = Subscription.objects.create(
         customer=held_subscription.customer,
@@ -218,9 +227,6 @@ def planned_move(sales_agent, held_subscription):
 @pytest.fixture
 def transfer(sales_agent, held_subscription, other_partner):
     """Our partner asks the other partner for the customer's Azure it holds."""
-    from multichannel.models import Relationship, RelationshipStatus, Subscription
-    from multichannel.services.permissions import refresh_customer_access
-    from multichannel.services.transfers import request_transfer
 
     customer = held_subscription.customer
     Relationship.objects.create(
@@ -243,9 +249,6 @@ def transfer(sales_agent, held_subscription, other_partner):
 
 @pytest.fixture
 def support_request(sales_agent, held_subscription):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from multichannel.services.support import file_request
 
     return file_request(
         by=sales_agent,

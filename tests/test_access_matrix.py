@@ -14,8 +14,22 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
+from multichannel.models import (
+    AuditEntry,
+    PlannedMove,
+    Relationship,
+    RelationshipStatus,
+    Subscription,
+    TransferRequest,
+    TransferStatus,
+    User,
+)
 from multichannel.roles import Role
-from tests.factories import PASSWORD, signed_in
+from multichannel.services.moves import checklist_version
+from multichannel.services.permissions import refresh_customer_access
+from multichannel.services.transfers import request_transfer
+from multichannel.services.users import edit_version
+from tests.factories import PASSWORD, make_user, signed_in
 
 PERSONAS = ["anonymous", "global_admin", "user_admin", "sales_agent", "other_partner_admin"]
 
@@ -168,9 +182,6 @@ def test_every_url_has_a_row():
 @pytest.fixture
 def transfer_asked_of_us(global_admin, other_partner_admin, held_subscription):
     """The other partner asks us for the customer's Azure we hold."""
-    from multichannel.models import Relationship, RelationshipStatus, Subscription
-    from multichannel.services.permissions import refresh_customer_access
-    from multichannel.services.transfers import request_transfer
 
     customer, them = held_subscription.customer, other_partner_admin.partner
     Relationship.objects.create(partner=them, customer=customer, status=RelationshipStatus.ACTIVE)
@@ -318,9 +329,6 @@ JUNK = {
 
 def _valid_body(url_name: str, kwargs: dict, request) -> dict:
     """What the page's own form would send, filled in as a user would."""
-    from multichannel.models import PlannedMove, TransferRequest, User
-    from multichannel.services.moves import checklist_version
-    from multichannel.services.users import edit_version
 
     def customer():
         return str(request.getfixturevalue("held_subscription").customer.uuid)
@@ -473,7 +481,6 @@ def test_post(url_name, row, persona, body, request, global_admin, user_admin, s
 
 
 def test_a_superuser_without_a_partner_is_sent_to_the_admin(db):
-    from multichannel.models import User
 
     operator = User.objects.create_superuser(
         email="ops@portal.example", password="x", full_name="Ops"
@@ -490,7 +497,6 @@ def test_a_superuser_without_a_partner_is_sent_to_the_admin(db):
 def test_a_user_management_admin_is_refused_on_a_global_admin_whatever_is_posted(
     as_user_admin, second_global_admin
 ):
-    from multichannel.models import AuditEntry, User
 
     target = second_global_admin
     before = User.objects.filter(pk=target.pk).values().get()
@@ -519,8 +525,6 @@ def test_a_user_management_admin_is_refused_on_a_global_admin_whatever_is_posted
 def test_a_sales_agent_of_either_partner_is_told_a_transfer_needs_a_global_admin(
     answer, transfer, other_partner, as_sales_agent
 ):
-    from multichannel.models import TransferRequest, TransferStatus
-    from tests.factories import make_user
 
     their_sales_agent = make_user(other_partner, Role.SALES_AGENT, email="sam@fabrikam.example")
     for client in (as_sales_agent, signed_in(their_sales_agent)):  # the target's, the source's

@@ -13,7 +13,9 @@ from django.utils import timezone
 
 from multichannel.models import Action, AuditEntry
 from multichannel.models.audit import AppendOnlyError
+from multichannel.roles import Role
 from multichannel.services.audit import record
+from tests.factories import make_user
 
 
 def listed(response) -> list[str]:
@@ -180,8 +182,6 @@ def test_the_log_page_costs_the_same_queries_however_long(
 def test_the_user_filter_lists_colleagues_by_name_escaped_and_keeps_the_choice(
     as_global_admin, global_admin, partner, other_partner
 ):
-    from multichannel.roles import Role
-    from tests.factories import make_user
 
     odd = make_user(partner, Role.SALES_AGENT, full_name='<b>"Eve" & Co</b>')
     make_user(other_partner, Role.SALES_AGENT, full_name="Someone Elsewhere")

@@ -7,14 +7,17 @@ from urllib.parse import urlparse
 import pytest
 import time_machine
 from axes.models import AccessAttempt
+from django.contrib.auth.hashers import make_password
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from multichannel.middleware import SIGNED_IN_AT
+from multichannel.current_request import client_ip_of
+from multichannel.middleware import LAST_SEEN, SIGNED_IN_AT
 from multichannel.models import Action, AuditEntry, User
 from multichannel.roles import Role
+from portal import settings as portal_settings
 from tests.factories import PASSWORD, make_user, signed_in
 
 
@@ -153,7 +156,6 @@ def test_behind_a_trusted_proxy_the_lock_is_for_the_address_the_proxy_saw(settin
 def test_the_clients_address_is_read_only_from_trusted_proxies(
     settings, rf, trusted, forwarded, expected
 ):
-    from multichannel.current_request import client_ip_of
 
     settings.TRUSTED_PROXIES = trusted
     request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
@@ -432,7 +434,6 @@ def test_a_reset_for_an_unknown_email_says_the_same_and_sends_nothing(db):
 
 
 def test_argon2_is_the_first_password_hasher():
-    from portal import settings as portal_settings
 
     assert portal_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
     names = [v["NAME"].rsplit(".", 1)[1] for v in portal_settings.AUTH_PASSWORD_VALIDATORS]
@@ -464,7 +465,6 @@ def test_sessions_end_twelve_hours_after_sign_in_however_active(as_sales_agent, 
 def test_an_active_session_slides_its_idle_expiry(as_sales_agent):
     as_sales_agent.get(reverse("home"))
     session = as_sales_agent.session
-    from multichannel.middleware import LAST_SEEN
 
     session[LAST_SEEN] = time.time() - 120
     session.save()
@@ -478,9 +478,6 @@ def test_a_user_is_found_by_email_only_once(partner):
 
 
 def test_passwords_are_hashed_with_argon2id_at_the_owasp_minimum(sales_agent, settings):
-    from django.contrib.auth.hashers import make_password
-
-    from portal import settings as portal_settings
 
     settings.PASSWORD_HASHERS = portal_settings.PASSWORD_HASHERS
     encoded = make_password("a-long-and-unusual-passphrase")

@@ -6,7 +6,7 @@ from multichannel import access
 from multichannel.models import User
 from multichannel.roles import Role
 from multichannel.services import users as user_services
-from tests.factories import make_user
+from tests.factories import PartnerFactory, make_user
 from tests.races import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -32,7 +32,6 @@ def _demote(actor_pk, target_pk):
 @pytest.mark.parametrize("action", [_deactivate, _demote], ids=["deactivate", "demote"])
 @pytest.mark.rule(2, 16)
 def test_the_last_two_global_admins_acting_on_each_other_leave_one(action, monkeypatch):
-    from tests.factories import PartnerFactory
 
     partner = PartnerFactory()
     first = make_user(partner, Role.GLOBAL_ADMIN)

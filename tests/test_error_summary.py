@@ -20,7 +20,9 @@ from django.utils.html import format_html
 from django.utils.http import urlsafe_base64_encode
 from django.views.generic.edit import FormMixin
 
+from multichannel.models import Relationship, RelationshipStatus, Subscription
 from multichannel.services.errors import RuleViolation
+from multichannel.services.permissions import refresh_customer_access
 from multichannel.templatetags.error_summary import field_anchor, page_errors
 from tests.factories import signed_in
 
@@ -73,7 +75,6 @@ def _invitation_page(client, request, url):
 
 def _direct_subscription(client, request, url):
     """A license-based subscription bought directly: its move is planned, not switched."""
-    from multichannel.models import Subscription
 
     customer = request.getfixturevalue("held_subscription").customer
     direct = Subscription.objects.create(
@@ -93,8 +94,6 @@ def _direct_subscription(client, request, url):
 
 def _azure_held_elsewhere(client, request, url):
     """A customer of ours whose Azure the other partner holds: a transfer can be asked."""
-    from multichannel.models import Relationship, RelationshipStatus, Subscription
-    from multichannel.services.permissions import refresh_customer_access
 
     customer = request.getfixturevalue("held_subscription").customer
     other = request.getfixturevalue("other_partner")
@@ -113,8 +112,6 @@ def _azure_held_elsewhere(client, request, url):
 
 
 def _relationship_ended(client, request, url):
-    from multichannel.models import Relationship, RelationshipStatus
-    from multichannel.services.permissions import refresh_customer_access
 
     onboarding = request.getfixturevalue("azure_onboarding")
     Relationship.objects.filter(customer=onboarding.customer).update(

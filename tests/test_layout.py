@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from multichannel.models import SupportRequest, User
+from multichannel.services.support import file_request, set_status
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +80,6 @@ def test_on_phones_the_activity_log_shows_time_and_user_then_action_and_target(
 def test_an_overdue_request_says_so_in_a_cell_shown_on_every_screen(
     as_global_admin, support_request, sales_agent, held_subscription
 ):
-    from multichannel.services.support import file_request
 
     in_time = file_request(
         by=sales_agent,
@@ -108,7 +108,6 @@ def test_an_overdue_request_says_so_in_a_cell_shown_on_every_screen(
 def test_a_closed_overdue_request_is_not_marked_overdue(
     as_global_admin, support_request, global_admin
 ):
-    from multichannel.services.support import set_status
 
     SupportRequest.objects.filter(pk=support_request.pk).update(
         response_due_at=timezone.now() - timedelta(minutes=5)

@@ -1,11 +1,17 @@
 """Roles are the partner's groups, holding exactly the permissions the role map gives them."""
 
 import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.auth import get_user
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
 
 from multichannel.models import Cloud, Partner, RoleGroup, User
 from multichannel.roles import ROLE_PERMISSIONS, Role, all_permissions, roles_granting
+from tests.factories import make_user
 
 
 def _held(group) -> set[str]:
@@ -44,7 +50,6 @@ def test_roles_granting_names_who_may():
 
 
 def test_a_user_may_hold_several_roles(partner):
-    from tests.factories import make_user
 
     lead = make_user(partner, Role.USER_MANAGEMENT_ADMIN, Role.SALES_AGENT)
     assert lead.roles == {Role.USER_MANAGEMENT_ADMIN, Role.SALES_AGENT}
@@ -56,10 +61,6 @@ def test_a_user_may_hold_several_roles(partner):
 def test_another_partners_role_group_gives_no_role(partner, other_partner):
     """Only the partner's own role groups count, even if an operator adds a user to another
     partner's group in the Django admin."""
-    from django.contrib.auth import get_user
-    from django.test import Client
-
-    from tests.factories import make_user
 
     agent = make_user(partner, Role.SALES_AGENT)
     agent.groups.add(other_partner.role_group(Role.GLOBAL_ADMIN))
@@ -94,8 +95,6 @@ def test_the_demo_data_loads_twice_to_the_same_state(capsys):
 
 
 def test_every_model_is_in_the_django_admin():
-    from django.apps import apps
-    from django.contrib import admin
 
     ours = apps.get_app_config("multichannel").get_models()
     missing = [model.__name__ for model in ours if model not in admin.site._registry]
@@ -104,8 +103,6 @@ def test_every_model_is_in_the_django_admin():
 
 @pytest.mark.django_db
 def test_the_admin_opens_every_changelist_for_a_superuser(client):
-    from django.contrib import admin
-    from django.urls import reverse
 
     operator = User.objects.create_superuser(
         email="ops@portal.example", password="x", full_name="Ops"

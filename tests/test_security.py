@@ -6,8 +6,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import html5lib
 import pytest
+from django.core.cache.backends.redis import RedisCache
+from django.test import Client
 from django.urls import reverse
+
+from multichannel.views.errors import server_error
+from tests.factories import signed_in
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -109,9 +115,6 @@ PAGES = [
 
 
 def _render(request, name, persona, kwargs):
-    from django.test import Client
-
-    from tests.factories import signed_in
 
     def resolve(path: str):
         fixture, *attributes = path.split(".")
@@ -149,7 +152,6 @@ def test_pages_load_nothing_from_another_host_and_nothing_inline(
 def test_pages_are_well_formed_html_with_labelled_fields(
     request, name, persona, kwargs, sales_agent, global_admin
 ):
-    import html5lib
 
     html = _render(request, name, persona, kwargs)
     parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
@@ -210,7 +212,6 @@ def test_the_redis_cache_round_trips_when_redis_is_running():
         client.ping()
     except redis.exceptions.ConnectionError:
         pytest.skip("no Redis on 127.0.0.1:6379")
-    from django.core.cache.backends.redis import RedisCache
 
     cache = RedisCache("redis://127.0.0.1:6379/15", {"KEY_PREFIX": "portal-test"})
     cache.set("greeting", "hello", 10)
@@ -225,7 +226,6 @@ def test_an_unknown_address_gets_the_friendly_404(as_sales_agent):
 
 
 def test_the_500_page_renders_without_the_database(db, rf, django_assert_num_queries):
-    from multichannel.views.errors import server_error
 
     with django_assert_num_queries(0):
         response = server_error(rf.get("/"))
@@ -234,7 +234,6 @@ def test_the_500_page_renders_without_the_database(db, rf, django_assert_num_que
 
 
 def test_an_expired_form_explains_itself(sales_agent):
-    from django.test import Client
 
     client = Client(enforce_csrf_checks=True)
     client.force_login(sales_agent)

@@ -13,7 +13,10 @@ from django.utils import timezone
 from multichannel import access
 from multichannel.management.commands.seed_demo import (
     CUSTOMER_COUNTS,
+    DEMO_REQUESTS,
+    FABRIKAM_CUSTOMER,
     FORMER_FABRIKAM_CUSTOMERS,
+    NEW_TENANT,
     SHARED_CUSTOMERS,
 )
 from multichannel.models import (
@@ -23,12 +26,14 @@ from multichannel.models import (
     CommerceType,
     Customer,
     CustomerGroupObjectPermission,
+    LineItemStatus,
     Partner,
     Relationship,
     RelationshipStatus,
     Source,
     Subscription,
     SubscriptionStatus,
+    TransferLineItem,
     User,
 )
 
@@ -73,7 +78,6 @@ def related(partner_id: str, status=RelationshipStatus.ACTIVE):
 
 def joined_by_invitation(partner_id: str) -> int:
     """Demo customers of another partner that `partner_id` joined by an accepted invitation."""
-    from multichannel.management.commands.seed_demo import DEMO_REQUESTS, FABRIKAM_CUSTOMER
 
     return sum(
         1
@@ -84,7 +88,6 @@ def joined_by_invitation(partner_id: str) -> int:
 
 def from_the_customer_seed():
     """The demo customers themselves, not the new tenants the demo invitations added."""
-    from multichannel.management.commands.seed_demo import DEMO_REQUESTS, NEW_TENANT
 
     invited = [
         spec.domain
@@ -147,7 +150,6 @@ def test_every_subscription_keeps_the_rules_of_its_model(seeded):
 
 def test_a_csp_subscription_held_by_one_of_the_customers_partners_was_created_by_it(seeded):
     """...or transferred to it by another partner (the demo transfers)."""
-    from multichannel.models import LineItemStatus, TransferLineItem
 
     partners = {}
     for partner_id, customer_id in Relationship.objects.values_list("partner_id", "customer_id"):

@@ -36,6 +36,7 @@ from multichannel.models import (
 )
 from multichannel.roles import Role
 from multichannel.services import support as support_services
+from multichannel.services.customers import create_customer
 from multichannel.services.errors import RuleViolation
 from multichannel.services.support import check_attachment, clean_attachment_name
 from tests.factories import SubscriptionFactory, make_managed_customer, make_user, signed_in
@@ -417,7 +418,6 @@ def test_bad_input_is_explained_beside_the_field_and_nothing_is_filed(
 def test_a_subscription_of_another_customer_is_refused_beside_the_field(
     as_sales_agent, customer, global_admin
 ):
-    from multichannel.services.customers import create_customer
 
     other = create_customer(
         by=global_admin,

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from multichannel import access
+from multichannel.access import RoleRequired
 from multichannel.models import Action, AuditEntry, User
 from multichannel.roles import Role
 from multichannel.services import users as user_services
@@ -134,7 +135,6 @@ def test_a_user_management_admin_cannot_grant_global_admin(as_user_admin):
 
 @pytest.mark.rule(1)
 def test_the_service_refuses_global_admin_from_a_user_management_admin(user_admin):
-    from multichannel.access import RoleRequired
 
     with pytest.raises(RoleRequired):
         user_services.create_user(
