@@ -232,7 +232,7 @@ def test_a_session_that_held_the_secret_before_is_rewritten_with_its_hash(invita
     session = client.session
     session["portal_invitation_token"] = invitation.token()
     session.save()
-    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    client.cookies[settings.SESSION_COOKIE_NAME] = str(session.session_key)
 
     assert client.get(reverse("invitation")).status_code == 200
     assert session_rows_holding(invitation.token()) == []

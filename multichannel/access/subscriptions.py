@@ -51,7 +51,7 @@ def can_manage_subscription(viewer, subscription: Subscription) -> Check:
     if not subscription.held_by(viewer.partner_id):
         holder = (
             subscription.partner_of_record.name
-            if subscription.partner_of_record_id
+            if subscription.partner_of_record is not None
             else f"the customer's {subscription.get_channel_display()} channel"
         )
         return Check(False, f"Only the partner of record changes it; it is held by {holder}.")

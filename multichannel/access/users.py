@@ -9,10 +9,11 @@ from django.shortcuts import get_object_or_404
 
 from multichannel.access.base import ALLOWED, Check, _missing, has, require
 from multichannel.models import User
+from multichannel.models.users import UserQuerySet
 from multichannel.roles import Perm, Role
 
 
-def users_for(viewer) -> QuerySet[User]:
+def users_for(viewer) -> UserQuerySet:
     require(viewer, Perm.VIEW_USERS)
     return User.objects.filter(partner_id=viewer.partner_id)
 

@@ -29,7 +29,8 @@ class SignInForm(auth_forms.AuthenticationForm):
         email = (self.cleaned_data.get("username") or "").strip().lower()
         wait = throttle.account_wait(self.request, email) if email else None
         if self.request is not None:
-            self.request.portal_wait_checked = True  # once a sign-in: it may take a turn
+            # Once a sign-in: the backend then lets it take its turn.
+            self.request.portal_wait_checked = True  # type: ignore[attr-defined]
         if wait is not None:
             raise forms.ValidationError(self.slowed_down_message(wait), code="account_slowed")
         return super().clean()

@@ -6,6 +6,7 @@ the test. Without Chromium the browser tests are skipped, unless REQUIRE_BROWSER
 import os
 from pathlib import Path
 
+import axe_playwright_python
 import pytest
 from playwright.sync_api import sync_playwright
 
@@ -22,7 +23,7 @@ HERE = Path(__file__).parent
 
 # axe-core as the axe-playwright-python package ships it: evaluated in the page by Playwright,
 # which the page's Content Security Policy does not restrict; nothing is fetched.
-AXE_SCRIPT = (Path(__import__("axe_playwright_python").__file__).parent / "axe.min.js").read_text()
+AXE_SCRIPT = (Path(str(axe_playwright_python.__file__)).parent / "axe.min.js").read_text()
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 375, "height": 740}
 AXE_RUN = "() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations)"
