@@ -2,11 +2,14 @@
 error summary at the top, and a link in it moves focus to the field it names."""
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from multichannel.services import onboarding as onboarding_services
 from tests.browser.conftest import sign_in
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, signed_in
+from tests.test_error_summary import FORM_PAGES, _kwargs
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -92,3 +95,34 @@ def test_adding_a_user(new_page, global_admin):
     # A checkbox list: its first box, with the list's legend in view.
     _link_focuses(page, "Roles: Give the user at least one role.", "id_roles_0", label="Roles")
     _link_focuses(page, "Work email: This field is required.", "id_email")
+
+
+@pytest.mark.parametrize("url_name", sorted(FORM_PAGES))
+def test_every_refused_form_takes_focus_to_its_summary_and_each_link_to_its_field(
+    url_name, new_page, request
+):
+    """Every form page of the portal, refused as in tests/test_error_summary.py: the browser
+    shows the page the server answered, with its own headers (the CSP included)."""
+    row = FORM_PAGES[url_name]
+    client = (
+        Client() if row.persona == "anonymous" else signed_in(request.getfixturevalue(row.persona))
+    )
+    url = reverse(url_name, kwargs=_kwargs(row.about, request))
+    if row.prepare:
+        url = row.prepare(client, request, url)
+    response = client.post(url, row.data)
+    headers = {name: value for name, value in response.items() if name.lower() != "set-cookie"}
+    page = new_page()
+    page.route(
+        lambda address: address.split("?")[0].endswith(url),
+        lambda route: route.fulfill(status=200, headers=headers, body=response.content),
+    )
+    page.goto(url)
+
+    _says_so_at_the_top(page)
+    summary = page.locator("[data-error-summary]")
+    hrefs = summary.get_by_role("link").evaluate_all("links => links.map(a => a.hash)")
+    assert {f"#{anchor}" for anchor in row.links} <= set(hrefs)
+    for href in hrefs:
+        summary.locator(f"a[href='{href}']").first.click()
+        assert page.evaluate(FOCUSED_ID) == href[1:], f"{url_name}: {href} did not focus it"
