@@ -11,14 +11,12 @@ from django.db.models import Count
 from django.utils import timezone
 
 from multichannel import access
-from multichannel.management.commands.seed_demo import (
+from multichannel.management.demo.customers import (
     CUSTOMER_COUNTS,
-    DEMO_REQUESTS,
-    FABRIKAM_CUSTOMER,
     FORMER_FABRIKAM_CUSTOMERS,
-    NEW_TENANT,
     SHARED_CUSTOMERS,
 )
+from multichannel.management.demo.requests import DEMO_REQUESTS, FABRIKAM_CUSTOMER, NEW_TENANT
 from multichannel.models import (
     BillingType,
     Channel,

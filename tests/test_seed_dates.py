@@ -17,12 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from multichannel import access
-from multichannel.management.commands.seed_demo import (
-    ACTIVE,
-    EXPIRED,
-    SUSPENDED,
-    CustomerPlanner,
-)
+from multichannel.management.demo.customers import ACTIVE, EXPIRED, SUSPENDED, CustomerPlanner
 from multichannel.models import (
     AuditEntry,
     AzureOnboarding,

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from multichannel.access import ONBOARDING_CHANNELS
 from multichannel.management.commands import seed_demo
+from multichannel.management.demo.transfers import MAX_DEMO_SUBSCRIPTIONS
 from multichannel.models import (
     Action,
     AuditEntry,
@@ -149,7 +150,7 @@ def test_onboardings_leave_the_other_demo_stories_as_told(seeded):
     for onboarding in onboardings:
         customer = onboarding.customer
         assert not customer.relationship_requests.exists(), customer
-        assert customer.subscriptions.count() <= seed_demo.MAX_DEMO_SUBSCRIPTIONS, customer
+        assert customer.subscriptions.count() <= MAX_DEMO_SUBSCRIPTIONS, customer
 
 
 def test_a_finished_onboarding_created_exactly_one_csp_azure_subscription_held_by_contoso(

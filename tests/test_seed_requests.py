@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from multichannel import access
-from multichannel.management.commands.seed_demo import DEMO_REQUESTS, OVERDUE
+from multichannel.management.demo.requests import DEMO_REQUESTS, OVERDUE
 from multichannel.models import (
     Action,
     AuditEntry,

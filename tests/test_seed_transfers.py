@@ -13,7 +13,9 @@ from django.test import Client
 from django.utils import timezone
 
 from multichannel import access
-from multichannel.management.commands.seed_demo import AZURE_PLAN, DEMO_TRANSFERS, OVERDUE
+from multichannel.management.demo.customers import AZURE_PLAN
+from multichannel.management.demo.requests import OVERDUE
+from multichannel.management.demo.transfers import DEMO_TRANSFERS
 from multichannel.models import (
     Action,
     AuditEntry,
