@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from multichannel import throttle
 from multichannel.models import User
 from multichannel.roles import Role
 from tests.browser.conftest import sign_in
@@ -70,6 +71,19 @@ def test_five_failed_sign_ins_show_when_to_try_again(page, sales_agent):
         sign_in(page, sales_agent.email, "not-my-password")
     expect(page.get_by_role("heading", name="Too many failed sign-ins")).to_be_visible()
     expect(page.get_by_text(re.compile(r"You can try again after \d\d:\d\d UTC"))).to_be_visible()
+
+
+def test_an_account_guessed_at_from_many_places_makes_a_new_place_wait(page, sales_agent, settings):
+    for _ in range(settings.PORTAL_ACCOUNT_FAILURE_LIMIT):
+        throttle.note_account_failure(sales_agent.email)
+
+    sign_in(page, sales_agent.email, PASSWORD)  # the right password, from a new place
+
+    expect(page).to_have_title(re.compile("^Error: "))
+    form = page.locator("form").filter(has=page.get_by_label("Work email"))
+    expect(form.get_by_text("signing in from here has to wait")).to_be_visible()
+    expect(form.get_by_text(re.compile(r"Try again after \d\d:\d\d:\d\d UTC"))).to_be_visible()
+    expect(page.get_by_label("Work email")).to_have_value(sales_agent.email)
 
 
 def test_a_global_admin_adds_a_user_who_signs_in_then_is_deactivated(new_page, global_admin):
