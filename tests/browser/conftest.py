@@ -8,6 +8,7 @@ from pathlib import Path
 
 import axe_playwright_python
 import pytest
+from django.core.cache import cache
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -74,6 +75,14 @@ def pytest_collection_modifyitems(config, items):
     skip = pytest.mark.skip(reason=f"{CHROMIUM} is not installed")
     for item in mine:
         item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache_after_each_test():
+    """Browser tests commit, and emptying the tables after them leaves the cache table as it is:
+    sign-in counts and cached figures of one test must not reach the next."""
+    yield
+    cache.clear()
 
 
 @pytest.fixture(scope="session")
