@@ -156,7 +156,7 @@ def counters(user) -> dict:
     if access.has(user, Perm.VIEW_CUSTOMERS):
         wanted["n_customers"] = count_of(access.managed_customers_for(user))
     if access.has(user, Perm.VIEW_REQUESTS):
-        wanted["n_waiting"] = count_of(access.requests_for(user).open())
+        wanted["n_waiting"] = count_of(access.relationship_requests_for(user).open())
     if access.has(user, Perm.VIEW_ONBOARDINGS):
         wanted["n_onboardings"] = count_of(
             access.onboardings_for(user).filter(status=OnboardingStatus.IN_PROGRESS)

@@ -35,7 +35,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     ),
     NavItem(
         "Requests",
-        "relationships:list",
+        "relationship_requests:list",
         "envelope-paper",
         Perm.VIEW_REQUESTS,
         section="relationships",

@@ -140,7 +140,7 @@ def action_for(step: NextStep, subscription: Subscription) -> StepAction | None:
     if step.kind == Kind.MANAGED:
         return StepAction("Manage", subscription.get_absolute_url())
     if step.kind == Kind.REQUEST_RELATIONSHIP:
-        url = reverse("relationships:new") + f"?customer={subscription.customer.uuid}"
+        url = reverse("relationship_requests:new") + f"?customer={subscription.customer.uuid}"
         return StepAction("Request a reseller relationship", url)
     if step.kind == Kind.ONBOARD_AZURE:
         return StepAction("Onboard", object_url("subscriptions:onboard", subscription.uuid))

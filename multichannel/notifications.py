@@ -81,39 +81,39 @@ def send_set_password_link(user_pk: int, base_url: str | None = None) -> None:
 def send_invitation(request_pk: int, base_url: str | None = None) -> None:
     """The invitation email: the partner's editable text, then the link and what it grants,
     which the partner cannot edit."""
-    invitation = RelationshipRequest.objects.select_related("partner", "customer").get(
+    relationship_request = RelationshipRequest.objects.select_related("partner", "customer").get(
         pk=request_pk
     )
     context = {
-        "invitation": invitation,
-        "partner": invitation.partner,
-        "url": invitation.get_invitation_url(base_url),
+        "relationship_request": relationship_request,
+        "partner": relationship_request.partner,
+        "url": relationship_request.get_invitation_url(base_url),
     }
+    partner, customer = relationship_request.partner.name, relationship_request.company_name
     send_mail(
-        subject=f"{invitation.partner.name} invites {invitation.company_name} to a reseller "
-        "relationship",
+        subject=f"{partner} invites {customer} to a reseller relationship",
         message=render_to_string("emails/invitation.txt", context),
         from_email=None,
-        recipient_list=[invitation.contact_email],
+        recipient_list=[relationship_request.contact_email],
     )
 
 
-def send_invitation_answer(request_pk: int, base_url: str | None = None) -> None:
+def send_request_answered(request_pk: int, base_url: str | None = None) -> None:
     """Tell the partner employee who made the request what the customer answered."""
 
-    invitation = RelationshipRequest.objects.select_related("created_by", "customer").get(
+    relationship_request = RelationshipRequest.objects.select_related("created_by", "customer").get(
         pk=request_pk
     )
     context = {
-        "invitation": invitation,
-        "url": absolute_url(invitation.get_absolute_url(), base_url),
+        "relationship_request": relationship_request,
+        "url": absolute_url(relationship_request.get_absolute_url(), base_url),
     }
+    answer = relationship_request.get_status_display().lower()
     send_mail(
-        subject=f"{invitation.company_name} {invitation.get_status_display().lower()} your "
-        "reseller relationship request",
-        message=render_to_string("emails/invitation_answered.txt", context),
+        subject=f"{relationship_request.company_name} {answer} your reseller relationship request",
+        message=render_to_string("emails/request_answered.txt", context),
         from_email=None,
-        recipient_list=[invitation.created_by.email],
+        recipient_list=[relationship_request.created_by.email],
     )
 
 

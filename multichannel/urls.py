@@ -69,7 +69,7 @@ customers_patterns = (
     "customers",
 )
 
-relationships_patterns = (
+relationship_requests_patterns = (
     [
         path("", relationships.RequestListView.as_view(), name="list"),
         path("new/", relationships.RequestCustomerStep.as_view(), name="new"),
@@ -79,7 +79,7 @@ relationships_patterns = (
         path("<uuid:uuid>/send/", relationships.RequestSendView.as_view(), name="send"),
         path("<uuid:uuid>/revoke/", relationships.RequestRevokeView.as_view(), name="revoke"),
     ],
-    "relationships",
+    "relationship_requests",
 )
 
 subscriptions_patterns = (
@@ -175,7 +175,7 @@ urlpatterns = [
     path("users/", include(users_patterns)),
     path("customers/", include(customers_patterns)),
     path("subscriptions/", include(subscriptions_patterns)),
-    path("relationship-requests/", include(relationships_patterns)),
+    path("relationship-requests/", include(relationship_requests_patterns)),
     path("onboardings/", include(onboardings_patterns)),
     path("planned-moves/", include(moves_patterns)),
     path("transfers/", include(transfers_patterns)),

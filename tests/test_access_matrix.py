@@ -95,13 +95,15 @@ MATRIX: dict[str, Row] = {
     "subscriptions:reactivate": SUBSCRIPTION_OBJECT,
     "subscriptions:cancel": SUBSCRIPTION_OBJECT,
     "customers:remove-relationship": GLOBAL_ADMIN_ON_CUSTOMER,
-    "relationships:list": SALES,
-    "relationships:new": SALES,
-    "relationships:new-roles": WIZARD_STEP,
-    "relationships:new-review": WIZARD_STEP,
-    "relationships:detail": REQUEST_OBJECT,
-    "relationships:send": Row(LOGIN, NOT_ALLOWED, FORBIDDEN, NOT_ALLOWED, NOT_FOUND, "request"),
-    "relationships:revoke": REQUEST_OBJECT,
+    "relationship_requests:list": SALES,
+    "relationship_requests:new": SALES,
+    "relationship_requests:new-roles": WIZARD_STEP,
+    "relationship_requests:new-review": WIZARD_STEP,
+    "relationship_requests:detail": REQUEST_OBJECT,
+    "relationship_requests:send": Row(
+        LOGIN, NOT_ALLOWED, FORBIDDEN, NOT_ALLOWED, NOT_FOUND, "request"
+    ),
+    "relationship_requests:revoke": REQUEST_OBJECT,
     # The customer's side is public: the landing moves the token into the session.
     "invitation-link": Row(*[REDIRECT] * 5, kwargs="token", public=True),
     "invitation": _same(NOT_FOUND),  # no invitation in this session
@@ -382,15 +384,15 @@ def _valid_body(url_name: str, kwargs: dict, request) -> dict:
         return {"turn": "off"}
     if url_name == "subscriptions:plan-move":
         return {"remind_days_before": "30", "notes": "Ask in March"}
-    if url_name == "relationships:new":
+    if url_name == "relationship_requests:new":
         return {
             "company_name": "Litware",
             "domain": "litware.onmicrosoft.com",
             "contact_email": "admin@litware.onmicrosoft.com",
         }
-    if url_name == "relationships:new-roles":
+    if url_name == "relationship_requests:new-roles":
         return {"include": "on", "roles": ["Global reader"], "days": "30"}
-    if url_name == "relationships:new-review":
+    if url_name == "relationship_requests:new-review":
         return {"email_text": "Hello"}
     if url_name == "customers:onboard-azure":
         return {

@@ -51,7 +51,7 @@ def _reset_link(client, request, url):
 
 def _roles_step(client, request, url):
     client.post(
-        reverse("relationships:new"),
+        reverse("relationship_requests:new"),
         {
             "company_name": "Adatum",
             "domain": "adatum.onmicrosoft.com",
@@ -63,13 +63,13 @@ def _roles_step(client, request, url):
 
 def _review_step(client, request, url):
     _roles_step(client, request, url)
-    client.post(reverse("relationships:new-roles"), {"days": "365"})
+    client.post(reverse("relationship_requests:new-roles"), {"days": "365"})
     return url
 
 
 def _invitation_page(client, request, url):
-    invitation = request.getfixturevalue("open_request")
-    client.get(reverse("invitation-link", args=[invitation.token()]))
+    relationship_request = request.getfixturevalue("open_request")
+    client.get(reverse("invitation-link", args=[relationship_request.token()]))
     return url
 
 
@@ -215,15 +215,15 @@ FORM_PAGES: dict[str, FormPage] = {
         prepare=_direct_subscription,
         links=("id_remind_days_before",),
     ),
-    "relationships:new": FormPage(
+    "relationship_requests:new": FormPage(
         "sales_agent",
         {"domain": "not a domain"},
         links=("id_company_name", "id_domain", "id_contact_email"),
     ),
-    "relationships:new-roles": FormPage(
+    "relationship_requests:new-roles": FormPage(
         "sales_agent", {"include": "on"}, prepare=_roles_step, links=("id_roles_0", "id_days")
     ),
-    "relationships:new-review": FormPage(
+    "relationship_requests:new-review": FormPage(
         "sales_agent", {"email_text": ""}, prepare=_review_step, links=("id_email_text",)
     ),
     "invitation": FormPage(
@@ -316,7 +316,7 @@ CONFIRM_ONLY = {
     "subscriptions:reactivate",
     "subscriptions:cancel",
     "subscriptions:onboard",
-    "relationships:revoke",
+    "relationship_requests:revoke",
     "customers:remove-relationship",
     "moves:done",
     "moves:cancel",
@@ -343,9 +343,9 @@ NO_FORM = {
     "subscriptions:list",
     "subscriptions:export",
     "subscriptions:detail",
-    "relationships:list",
-    "relationships:detail",
-    "relationships:send",
+    "relationship_requests:list",
+    "relationship_requests:detail",
+    "relationship_requests:send",
     "invitation-link",
     "onboardings:list",
     "onboardings:detail",
@@ -515,7 +515,11 @@ def test_a_formset_row_is_named_in_its_link(as_sales_agent, azure_onboarding, re
     page = Page(client.post(url, data).content.decode())
 
     assert page.links == [
-        ("#id_services-1-disposition_0", "Service 2, What happens to it: This field is required.")
+        (
+            "#id_services-1-disposition_0",
+            "Service 2, What happens to it: Choose whether it moves to us (cancelled on the old "
+            "subscription) or stays.",
+        )
     ]
 
 
@@ -554,7 +558,7 @@ def test_markup_in_a_message_is_kept_as_text_but_never_nested_in_a_link():
 # A refusal that is about no one field (a rule the service enforces) is said twice: in the
 # summary at the top and above the form, not a third time by a template of the page's own.
 REFUSED_AS_A_WHOLE = {
-    "relationships:new-review": (
+    "relationship_requests:new-review": (
         "multichannel.services.relationships.request_relationship",
         {"email_text": "Hello"},
         _review_step,

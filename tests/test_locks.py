@@ -174,7 +174,7 @@ def test_the_customer_accepts_an_invitation_while_the_relationship_is_removed(
     monkeypatch, partner, global_admin, sales_agent
 ):
     customer = make_managed_customer(partner, primary_domain="northwind.onmicrosoft.com")
-    invitation = relationship_services.request_relationship(
+    relationship_request = relationship_services.request_relationship(
         by=sales_agent,
         company_name="Northwind",
         domain="northwind.onmicrosoft.com",
@@ -186,16 +186,18 @@ def test_the_customer_accepts_an_invitation_while_the_relationship_is_removed(
     answer = relationship_services.Answer("Nancy Davolio", "nancy@northwind.onmicrosoft.com")
 
     outcomes = race(
-        lambda: relationship_services.accept_invitation(token=invitation.token(), answer=answer),
+        lambda: relationship_services.accept_request(
+            token=relationship_request.token(), answer=answer
+        ),
         lambda: relationship_services.remove_relationship(by=global_admin, customer=customer),
         monkeypatch=monkeypatch,
-        holding=(relationship_services, "check_answer"),  # the invitation is locked
+        holding=(relationship_services, "check_answer"),  # the relationship request is locked
     )
 
     answered(outcomes)
-    invitation.refresh_from_db()
+    relationship_request.refresh_from_db()
     active = Relationship.objects.filter(customer=customer, status=RelationshipStatus.ACTIVE)
-    assert invitation.status == RequestStatus.ACCEPTED  # the customer's answer stands
+    assert relationship_request.status == RequestStatus.ACCEPTED  # the customer's answer stands
     assert active.count() == 1
     assert active.get().delegated_admin_roles == ["Global reader"]
     assert access.customers_for(sales_agent).filter(pk=customer.pk).exists()

@@ -309,7 +309,7 @@ def test_without_an_active_relationship_the_subscription_is_out_of_reach(
 def test_a_tenant_with_only_a_pending_invitation_cannot_be_onboarded_yet(
     as_sales_agent, sales_agent
 ):
-    invitation = request_relationship(
+    relationship_request = request_relationship(
         by=sales_agent,
         company_name="Litware Inc",
         domain="litware.onmicrosoft.com",
@@ -318,13 +318,13 @@ def test_a_tenant_with_only_a_pending_invitation_cannot_be_onboarded_yet(
         delegated_admin_days=None,
         email_text="Hello Litware, Contoso would like to be your reseller.",
     )
-    entered_url = url("customers:onboard-azure", invitation.customer)
+    entered_url = url("customers:onboard-azure", relationship_request.customer)
     before = snapshot()
 
     shown = as_sales_agent.get(entered_url, follow=True)
     posted = as_sales_agent.post(entered_url, entered_form())
 
-    assert shown.redirect_chain[-1][0] == url("customers:detail", invitation.customer)
+    assert shown.redirect_chain[-1][0] == url("customers:detail", relationship_request.customer)
     assert "We need an active reseller relationship with the customer first." in text(shown)
     assert "We need an active reseller relationship with Litware Inc" in text(posted)
     assert snapshot() == before

@@ -49,32 +49,32 @@ DOMAIN = "litware.onmicrosoft.com"
 ADMIN_EMAIL = "lee@litware.onmicrosoft.com"
 
 
-def overdue(invitation):
+def overdue(relationship_request):
     """Make a request's 90 days run out, as if it had been made long ago."""
     now = timezone.now()
-    RelationshipRequest.objects.filter(pk=invitation.pk).update(
+    RelationshipRequest.objects.filter(pk=relationship_request.pk).update(
         created_at=now - timedelta(days=91), expires_at=now - timedelta(days=1)
     )
-    invitation.refresh_from_db()
-    return invitation
+    relationship_request.refresh_from_db()
+    return relationship_request
 
 
 def entries(action: Action):
     return AuditEntry.objects.filter(action=action)
 
 
-def link_of(invitation) -> str:
-    return "http://testserver" + reverse("invitation-link", args=[invitation.token()])
+def link_of(relationship_request) -> str:
+    return "http://testserver" + reverse("invitation-link", args=[relationship_request.token()])
 
 
-def open_link(client, invitation):
+def open_link(client, relationship_request):
     """The customer's admin opens the link: it lands, then shows the page without the token."""
-    return client.get(reverse("invitation-link", args=[invitation.token()]), follow=True)
+    return client.get(reverse("invitation-link", args=[relationship_request.token()]), follow=True)
 
 
 def answer(
     client,
-    invitation,
+    relationship_request,
     *,
     accept=True,
     name="Lee Gu",
@@ -82,7 +82,7 @@ def answer(
     agree=True,
     confirm_decline=True,
 ):
-    client.get(reverse("invitation-link", args=[invitation.token()]))
+    client.get(reverse("invitation-link", args=[relationship_request.token()]))
     data = {"name": name, "email": email, "answer": "accept" if accept else "decline"}
     if agree:
         data["agree"] = "on"
@@ -123,7 +123,7 @@ def litware(other_partner_admin):
 
 
 @pytest.fixture
-def invitation(sales_agent, litware):
+def relationship_request(sales_agent, litware):
     return make_request(sales_agent, company="Litware Inc", roles=ROLES, days=180)
 
 
@@ -131,66 +131,66 @@ def invitation(sales_agent, litware):
 
 
 @pytest.mark.rule(5)
-def test_the_link_carries_a_secret_of_at_least_128_bits(invitation):
-    token = invitation.token()
+def test_the_link_carries_a_secret_of_at_least_128_bits(relationship_request):
+    token = relationship_request.token()
     alphabet = set("0123456789abcdef")
     assert set(token) <= alphabet
     assert len(token) * math.log2(len(alphabet)) >= 128
     assert len(set(token)) > 8  # not a constant or a short repeated pattern
-    assert token in link_of(invitation)
+    assert token in link_of(relationship_request)
 
 
 @pytest.mark.rule(5)
-def test_only_the_hash_of_the_secret_is_stored(invitation):
-    token = invitation.token()
-    row = RelationshipRequest.objects.filter(pk=invitation.pk).values().get()
+def test_only_the_hash_of_the_secret_is_stored(relationship_request):
+    token = relationship_request.token()
+    row = RelationshipRequest.objects.filter(pk=relationship_request.pk).values().get()
     assert row["token_hash"] == RelationshipRequest.hash_token(token)
     assert not [column for column, value in row.items() if token in str(value)]
     assert token not in str(list(AuditEntry.objects.values()))
 
 
 def test_the_same_link_comes_back_every_time_and_two_requests_never_share_one(
-    invitation, sales_agent
+    relationship_request, sales_agent
 ):
-    again = RelationshipRequest.objects.get(pk=invitation.pk)
+    again = RelationshipRequest.objects.get(pk=relationship_request.pk)
     other = make_request(sales_agent, company="Fourth Coffee", domain="fourthcoffee.example")
-    assert again.token() == invitation.token()
-    assert other.token() != invitation.token()
-    assert other.token_hash != invitation.token_hash
+    assert again.token() == relationship_request.token()
+    assert other.token() != relationship_request.token()
+    assert other.token_hash != relationship_request.token_hash
 
 
 @pytest.mark.rule(5)
 def test_a_token_finds_only_its_own_request_and_a_tampered_one_finds_nothing(
-    invitation, sales_agent
+    relationship_request, sales_agent
 ):
     other = make_request(sales_agent, company="Fourth Coffee", domain="fourthcoffee.example")
-    token = invitation.token()
-    assert relationship_services.find_invitation(token) == invitation
-    assert relationship_services.find_invitation(other.token()) == other
+    token = relationship_request.token()
+    assert relationship_services.find_request_by_link(token) == relationship_request
+    assert relationship_services.find_request_by_link(other.token()) == other
     tampered = [token[:-1] + ("0" if token[-1] != "0" else "1"), token.upper(), token[:32], ""]
     for bad in tampered:
-        with pytest.raises(relationship_services.InvitationProblem) as refused:
-            relationship_services.find_invitation(bad)
+        with pytest.raises(relationship_services.InvitationLinkProblem) as refused:
+            relationship_services.find_request_by_link(bad)
         assert refused.value.status == 404
 
 
 # --- Where the link goes, and what it leaves behind -------------------------------------------
 
 
-def test_the_link_moves_its_token_into_the_session_and_out_of_the_address(invitation):
+def test_the_link_moves_its_token_into_the_session_and_out_of_the_address(relationship_request):
     client = Client()
-    landing = client.get(reverse("invitation-link", args=[invitation.token()]))
+    landing = client.get(reverse("invitation-link", args=[relationship_request.token()]))
 
     assert landing.status_code == 302
     assert landing["Location"] == reverse("invitation") == "/invitation/"
     assert landing["Referrer-Policy"] == "no-referrer"
-    assert client.session["portal_invitation_link"] == invitation.token_hash
+    assert client.session["portal_invitation_link"] == relationship_request.token_hash
 
     page = client.get(landing["Location"])
     assert page.status_code == 200
     assert page["Referrer-Policy"] == "same-origin"  # so that the browser names the origin
-    assert invitation.token() not in page.request["PATH_INFO"]
-    assert invitation.token() not in page.content.decode()
+    assert relationship_request.token() not in page.request["PATH_INFO"]
+    assert relationship_request.token() not in page.content.decode()
 
 
 def session_rows_holding(token: str) -> list[dict]:
@@ -200,22 +200,22 @@ def session_rows_holding(token: str) -> list[dict]:
 
 
 @pytest.mark.rule(5)
-def test_no_session_ever_holds_the_links_secret(invitation, sales_agent):
-    token = invitation.token()
+def test_no_session_ever_holds_the_links_secret(relationship_request, sales_agent):
+    token = relationship_request.token()
     client = Client()
-    open_link(client, invitation)
+    open_link(client, relationship_request)
     assert Session.objects.exists()
     assert session_rows_holding(token) == []
 
     # Half-way: the customer asked to decline and is asked "Decline for good?"; then goes back.
-    page = answer(client, invitation, accept=False, agree=False, confirm_decline=False)
+    page = answer(client, relationship_request, accept=False, agree=False, confirm_decline=False)
     assert "Decline for good?" in page.content.decode()
     assert session_rows_holding(token) == []
     client.post(reverse("invitation"), {"answer": "back", "name": "Lee Gu", "email": ADMIN_EMAIL})
     assert session_rows_holding(token) == []
 
     # Answered: the page still knows which invitation it was, and still not by its secret.
-    done = answer(client, invitation)
+    done = answer(client, relationship_request)
     assert "You accepted Contoso Cloud Solutions as your reseller" in done.content.decode()
     assert session_rows_holding(token) == []
     assert "already been accepted" in client.get(reverse("invitation")).content.decode()
@@ -227,31 +227,35 @@ def test_no_session_ever_holds_the_links_secret(invitation, sales_agent):
     assert session_rows_holding(other.token()) == []
 
 
-def test_a_session_that_held_the_secret_before_is_rewritten_with_its_hash(invitation):
+def test_a_session_that_held_the_secret_before_is_rewritten_with_its_hash(relationship_request):
     client = Client()
     session = client.session
-    session["portal_invitation_token"] = invitation.token()
+    session["portal_invitation_token"] = relationship_request.token()
     session.save()
     client.cookies[settings.SESSION_COOKIE_NAME] = str(session.session_key)
 
     assert client.get(reverse("invitation")).status_code == 200
-    assert session_rows_holding(invitation.token()) == []
+    assert session_rows_holding(relationship_request.token()) == []
 
 
 def test_the_request_page_is_never_cached_nor_tells_other_sites_where_it_was(
-    as_sales_agent, invitation
+    as_sales_agent, relationship_request
 ):
-    response = as_sales_agent.get(reverse("relationships:detail", args=[invitation.uuid]))
+    response = as_sales_agent.get(
+        reverse("relationship_requests:detail", args=[relationship_request.uuid])
+    )
     assert response.status_code == 200
     # Its address holds no secret; the browser names the origin of its Send form (CSRF).
     assert response["Referrer-Policy"] == "same-origin"
     assert "no-store" in response["Cache-Control"]
-    assert link_of(invitation) in response.content.decode()
+    assert link_of(relationship_request) in response.content.decode()
 
 
-def test_the_list_which_also_holds_the_links_is_never_cached_either(as_sales_agent, invitation):
-    response = as_sales_agent.get(reverse("relationships:list"))
-    assert link_of(invitation) in response.content.decode()
+def test_the_list_which_also_holds_the_links_is_never_cached_either(
+    as_sales_agent, relationship_request
+):
+    response = as_sales_agent.get(reverse("relationship_requests:list"))
+    assert link_of(relationship_request) in response.content.decode()
     assert "no-store" in response.get("Cache-Control", "")
     assert response["Referrer-Policy"] == "same-origin"
 
@@ -260,8 +264,8 @@ def test_the_list_which_also_holds_the_links_is_never_cached_either(as_sales_age
 
 
 @pytest.mark.rule(6)
-def test_the_public_page_says_plainly_what_the_customer_grants(invitation):
-    response = open_link(Client(), invitation)
+def test_the_public_page_says_plainly_what_the_customer_grants(relationship_request):
+    response = open_link(Client(), relationship_request)
     page = response.content.decode()
     until = timezone.localdate() + timedelta(days=180)
 
@@ -284,14 +288,14 @@ def test_without_roles_the_public_page_says_no_admin_access_is_asked(sales_agent
 
 @pytest.mark.rule(6)
 def test_accepting_starts_the_relationship_and_our_sales_agents_see_the_customer(
-    invitation, litware, sales_agent, partner, django_capture_on_commit_callbacks
+    relationship_request, litware, sales_agent, partner, django_capture_on_commit_callbacks
 ):
     assert not access.customers_for(sales_agent).filter(pk=litware.pk).exists()
     before = timezone.now()
 
     with django_capture_on_commit_callbacks(execute=True):
         response = answer(
-            Client(), invitation, name="  Lee Gu ", email="Lee@Litware.onmicrosoft.com"
+            Client(), relationship_request, name="  Lee Gu ", email="Lee@Litware.onmicrosoft.com"
         )
 
     assert response.status_code == 200
@@ -306,9 +310,12 @@ def test_accepting_starts_the_relationship_and_our_sales_agents_see_the_customer
     assert relationship.customer_agreement_accepted_at >= before
     assert relationship.delegated_admin_roles == ROLES
     assert relationship.delegated_admin_until == timezone.localdate() + timedelta(days=180)
-    invitation.refresh_from_db()
-    assert invitation.status == RequestStatus.ACCEPTED
-    assert (invitation.accepted_by_name, invitation.accepted_by_email) == ("Lee Gu", ADMIN_EMAIL)
+    relationship_request.refresh_from_db()
+    assert relationship_request.status == RequestStatus.ACCEPTED
+    assert (relationship_request.accepted_by_name, relationship_request.accepted_by_email) == (
+        "Lee Gu",
+        ADMIN_EMAIL,
+    )
 
     assert access.customers_for(sales_agent).filter(pk=litware.pk).exists()
     seen = set(access.subscriptions_for(sales_agent).values_list("offer_name", flat=True))
@@ -318,7 +325,7 @@ def test_accepting_starts_the_relationship_and_our_sales_agents_see_the_customer
     assert message.to == [sales_agent.email]
     assert "accepted" in message.subject
     assert "Lee Gu (lee@litware.onmicrosoft.com) accepted" in message.body
-    assert reverse("relationships:detail", args=[invitation.uuid]) in message.body
+    assert reverse("relationship_requests:detail", args=[relationship_request.uuid]) in message.body
 
     entry = entries(Action.REQUEST_ACCEPTED).get()
     assert (entry.partner, entry.customer) == (partner, litware)
@@ -328,9 +335,9 @@ def test_accepting_starts_the_relationship_and_our_sales_agents_see_the_customer
 def test_accepting_after_a_removed_relationship_starts_it_again(global_admin, partner, sales_agent):
     customer = make_managed_customer(partner, primary_domain=DOMAIN)
     relationship_services.remove_relationship(by=global_admin, customer=customer)
-    invitation = make_request(sales_agent)
+    relationship_request = make_request(sales_agent)
 
-    answer(Client(), invitation)
+    answer(Client(), relationship_request)
 
     statuses = Counter(
         Relationship.objects.filter(partner=partner, customer=customer).values_list(
@@ -344,55 +351,57 @@ def test_accepting_after_a_removed_relationship_starts_it_again(global_admin, pa
 
 
 def test_declining_records_it_creates_nothing_and_tells_the_requester(
-    invitation, sales_agent, partner, django_capture_on_commit_callbacks
+    relationship_request, sales_agent, partner, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = answer(Client(), invitation, accept=False, agree=False)
+        response = answer(Client(), relationship_request, accept=False, agree=False)
 
     assert response.status_code == 200
     assert "You declined the request" in response.content.decode()
-    invitation.refresh_from_db()
-    assert invitation.status == RequestStatus.DECLINED
+    relationship_request.refresh_from_db()
+    assert relationship_request.status == RequestStatus.DECLINED
     assert not Relationship.objects.filter(partner=partner).exists()
     assert not access.customers_for(sales_agent).exists()
     (message,) = mail.outbox
     assert message.to == [sales_agent.email]
     assert "declined" in message.subject
     entry = entries(Action.REQUEST_DECLINED).get()
-    assert (entry.partner, entry.customer) == (partner, invitation.customer)
+    assert (entry.partner, entry.customer) == (partner, relationship_request.customer)
     assert not entries(Action.REQUEST_ACCEPTED).exists()
 
 
-def test_declining_asks_once_more_and_keeps_what_was_typed(invitation):
-    response = answer(Client(), invitation, accept=False, agree=False, confirm_decline=False)
+def test_declining_asks_once_more_and_keeps_what_was_typed(relationship_request):
+    response = answer(
+        Client(), relationship_request, accept=False, agree=False, confirm_decline=False
+    )
 
     page = response.content.decode()
     assert response.status_code == 200
     assert "Decline for good?" in page
     assert 'value="Lee Gu"' in page
     assert 'name="confirm_decline" value="yes"' in page
-    invitation.refresh_from_db()
-    assert invitation.status == RequestStatus.PENDING
+    relationship_request.refresh_from_db()
+    assert relationship_request.status == RequestStatus.PENDING
     assert not entries(Action.REQUEST_DECLINED).exists()
 
 
-def test_the_answer_form_is_protected_against_cross_site_posts(invitation):
+def test_the_answer_form_is_protected_against_cross_site_posts(relationship_request):
     client = Client(enforce_csrf_checks=True)
-    page = open_link(client, invitation).content.decode()
+    page = open_link(client, relationship_request).content.decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     data = {"name": "Lee Gu", "email": ADMIN_EMAIL, "answer": "accept", "agree": "on"}
 
     refused = client.post(reverse("invitation"), data)
     assert refused.status_code == 403
-    assert not Relationship.objects.filter(partner=invitation.partner).exists()
+    assert not Relationship.objects.filter(partner=relationship_request.partner).exists()
 
     accepted = client.post(reverse("invitation"), {**data, "csrfmiddlewaretoken": token})
     assert accepted.status_code == 200
-    assert Relationship.objects.filter(partner=invitation.partner).exists()
+    assert Relationship.objects.filter(partner=relationship_request.partner).exists()
 
 
-def test_the_customer_sees_every_problem_with_the_answer_at_once(invitation):
-    response = answer(Client(), invitation, email="lee@gmail.com", agree=False)
+def test_the_customer_sees_every_problem_with_the_answer_at_once(relationship_request):
+    response = answer(Client(), relationship_request, email="lee@gmail.com", agree=False)
 
     errors = response.context["form"].errors
     assert response.status_code == 400
@@ -411,9 +420,11 @@ def test_the_customer_sees_every_problem_with_the_answer_at_once(invitation):
     ["lee@gmail.com", "lee@evil-litware.onmicrosoft.com", "lee@litware.onmicrosoft.com.evil.io"],
 )
 @pytest.mark.rule(6)
-def test_an_email_outside_the_customers_domain_is_refused_beside_the_field(invitation, email):
+def test_an_email_outside_the_customers_domain_is_refused_beside_the_field(
+    relationship_request, email
+):
     before = snapshot()
-    response = answer(Client(), invitation, email=email)
+    response = answer(Client(), relationship_request, email=email)
 
     assert response.status_code == 400
     form = response.context["form"]
@@ -425,9 +436,9 @@ def test_an_email_outside_the_customers_domain_is_refused_beside_the_field(invit
 
 
 @pytest.mark.rule(6)
-def test_accepting_without_the_customer_agreement_is_refused(invitation):
+def test_accepting_without_the_customer_agreement_is_refused(relationship_request):
     before = snapshot()
-    response = answer(Client(), invitation, agree=False)
+    response = answer(Client(), relationship_request, agree=False)
 
     assert response.status_code == 400
     assert response.context["form"].errors["agree"] == [
@@ -438,31 +449,33 @@ def test_accepting_without_the_customer_agreement_is_refused(invitation):
 
 
 @pytest.mark.rule(5, 6)
-def test_an_accepted_link_used_again_says_so_and_changes_nothing(invitation):
-    answer(Client(), invitation)
+def test_an_accepted_link_used_again_says_so_and_changes_nothing(relationship_request):
+    answer(Client(), relationship_request)
     before = snapshot()
 
-    again = open_link(Client(), invitation)
-    posted = answer(Client(), invitation, name="Someone Else")
+    again = open_link(Client(), relationship_request)
+    posted = answer(Client(), relationship_request, name="Someone Else")
 
     assert again.status_code == 410
     assert "already been accepted" in problem(again)
     assert posted.status_code == 410
     assert "already been accepted" in problem(posted)
     assert snapshot() == before
-    assert Relationship.objects.get(partner=invitation.partner).accepted_by_name == "Lee Gu"
+    assert (
+        Relationship.objects.get(partner=relationship_request.partner).accepted_by_name == "Lee Gu"
+    )
 
 
-def _decline(invitation, _by):
-    answer(Client(), invitation, accept=False)
+def _decline(relationship_request, _by):
+    answer(Client(), relationship_request, accept=False)
 
 
-def _revoke(invitation, by):
-    relationship_services.revoke_request(by=by, invitation=invitation)
+def _revoke(relationship_request, by):
+    relationship_services.revoke_request(by=by, relationship_request=relationship_request)
 
 
-def _expire(invitation, _by):
-    overdue(invitation)
+def _expire(relationship_request, _by):
+    overdue(relationship_request)
 
 
 @pytest.mark.parametrize(
@@ -476,22 +489,22 @@ def _expire(invitation, _by):
 )
 @pytest.mark.rule(5, 6)
 def test_a_used_withdrawn_or_expired_link_shows_a_clear_page_and_changes_nothing(
-    invitation, sales_agent, end, says
+    relationship_request, sales_agent, end, says
 ):
-    end(invitation, sales_agent)
+    end(relationship_request, sales_agent)
     before = snapshot()
 
-    shown = open_link(Client(), invitation)
-    posted = answer(Client(), invitation)
+    shown = open_link(Client(), relationship_request)
+    posted = answer(Client(), relationship_request)
 
     assert (shown.status_code, posted.status_code) == (410, 410)
     assert says in problem(shown) and says in problem(posted)
     assert "Nothing was changed." in shown.content.decode()
     assert snapshot() == before
-    assert not Relationship.objects.filter(partner=invitation.partner).exists()
+    assert not Relationship.objects.filter(partner=relationship_request.partner).exists()
 
 
-def test_an_unknown_token_is_not_found(invitation):
+def test_an_unknown_token_is_not_found(relationship_request):
     client = Client()
     response = client.get(reverse("invitation-link", args=["f" * 64]), follow=True)
     assert response.status_code == 404
@@ -499,7 +512,7 @@ def test_an_unknown_token_is_not_found(invitation):
     assert client.post(reverse("invitation"), {"name": "x", "answer": "accept"}).status_code == 404
 
 
-def test_the_answer_page_without_a_link_in_the_session_is_not_found(invitation):
+def test_the_answer_page_without_a_link_in_the_session_is_not_found(relationship_request):
     client = Client()
     assert client.get(reverse("invitation")).status_code == 404
     before = snapshot()
@@ -521,7 +534,7 @@ def test_two_accepts_at_the_same_moment_start_one_relationship(monkeypatch):
     token = make_request(agent).token()
 
     def accept(name):
-        relationship_services.accept_invitation(
+        relationship_services.accept_request(
             token=token, answer=relationship_services.Answer(name, ADMIN_EMAIL)
         )
         return "accepted"
@@ -530,12 +543,12 @@ def test_two_accepts_at_the_same_moment_start_one_relationship(monkeypatch):
         lambda: accept("Lee Gu"),
         lambda: accept("Kim Ra"),
         monkeypatch=monkeypatch,
-        holding=(relationship_services, "check_answer"),  # the first holds the invitation
+        holding=(relationship_services, "check_answer"),  # the first holds the relationship request
     )
 
     assert outcomes.count("accepted") == 1, outcomes
     (refusal,) = [o for o in outcomes if o != "accepted"]
-    assert isinstance(refusal, relationship_services.InvitationProblem), refusal
+    assert isinstance(refusal, relationship_services.InvitationLinkProblem), refusal
     assert refusal.status == 410
     assert "already been accepted" in refusal.message
     assert Relationship.objects.filter(status=RelationshipStatus.ACTIVE).count() == 1
@@ -544,9 +557,9 @@ def test_two_accepts_at_the_same_moment_start_one_relationship(monkeypatch):
 
 # --- The walk-through (rules 7 and 9) ---------------------------------------------------------
 
-NEW = reverse("relationships:new")
-NEW_ROLES = reverse("relationships:new-roles")
-NEW_REVIEW = reverse("relationships:new-review")
+NEW = reverse("relationship_requests:new")
+NEW_ROLES = reverse("relationship_requests:new-roles")
+NEW_REVIEW = reverse("relationship_requests:new-review")
 
 
 def step_one(client, **overrides):
@@ -581,18 +594,26 @@ def test_the_walk_through_creates_a_request_and_shows_its_link(as_sales_agent, s
 
     created = client.post(NEW_REVIEW, {"email_text": "Dear Lee,\nplease accept.\nDana"})
 
-    invitation = RelationshipRequest.objects.get()
-    assert created["Location"] == reverse("relationships:detail", args=[invitation.uuid])
-    assert invitation.email_text == "Dear Lee,\nplease accept.\nDana"
-    assert (invitation.domain, invitation.contact_email) == (DOMAIN, ADMIN_EMAIL)
-    assert (invitation.delegated_admin_roles, invitation.delegated_admin_days) == (ROLES, 180)
-    assert invitation.created_by == sales_agent
-    assert invitation.expires_at - invitation.created_at == timedelta(days=90)
+    relationship_request = RelationshipRequest.objects.get()
+    assert created["Location"] == reverse(
+        "relationship_requests:detail", args=[relationship_request.uuid]
+    )
+    assert relationship_request.email_text == "Dear Lee,\nplease accept.\nDana"
+    assert (relationship_request.domain, relationship_request.contact_email) == (
+        DOMAIN,
+        ADMIN_EMAIL,
+    )
+    assert (
+        relationship_request.delegated_admin_roles,
+        relationship_request.delegated_admin_days,
+    ) == (ROLES, 180)
+    assert relationship_request.created_by == sales_agent
+    assert relationship_request.expires_at - relationship_request.created_at == timedelta(days=90)
     assert entries(Action.REQUEST_CREATED).get().actor == sales_agent
     assert mail.outbox == []  # nothing is sent until asked for
 
     page = client.get(created["Location"]).content.decode()
-    assert f'id="invitation-link" value="{link_of(invitation)}"' in page
+    assert f'id="invitation-link" value="{link_of(relationship_request)}"' in page
     assert 'data-copy-target="#invitation-link"' in page and "Copy link" in page
     assert "The request is ready" in page
 
@@ -638,8 +659,11 @@ def test_roles_are_required_when_the_user_asks_for_delegated_admin(as_sales_agen
     plain = step_two(as_sales_agent, roles=[], days="", include=False)
     assert plain["Location"] == NEW_REVIEW
     as_sales_agent.post(NEW_REVIEW, {"email_text": "Hello"})
-    invitation = RelationshipRequest.objects.get()
-    assert (invitation.delegated_admin_roles, invitation.delegated_admin_days) == ([], None)
+    relationship_request = RelationshipRequest.objects.get()
+    assert (
+        relationship_request.delegated_admin_roles,
+        relationship_request.delegated_admin_days,
+    ) == ([], None)
 
 
 def test_going_back_keeps_what_was_typed(as_sales_agent):
@@ -790,7 +814,7 @@ def walk_through(client, **step_one_values):
     return client.post(NEW_REVIEW, {"email_text": "Hello"})
 
 
-def test_a_second_request_while_one_is_waiting_is_refused(as_sales_agent, invitation):
+def test_a_second_request_while_one_is_waiting_is_refused(as_sales_agent, relationship_request):
     before = snapshot()
     response = walk_through(as_sales_agent)
     assert response.status_code == 200
@@ -804,7 +828,7 @@ def test_another_partners_waiting_request_does_not_stop_ours(
     make_request(other_partner_admin, company="Litware Inc", roles=ROLES, days=30)
     response = walk_through(as_sales_agent)
     mine = RelationshipRequest.objects.get(partner__name="Contoso Cloud Solutions")
-    assert response["Location"] == reverse("relationships:detail", args=[mine.uuid])
+    assert response["Location"] == reverse("relationship_requests:detail", args=[mine.uuid])
     assert mine.customer == litware
 
 
@@ -823,138 +847,154 @@ def test_an_active_relationship_is_asked_again_only_for_delegated_admin_roles(
     step_one(as_sales_agent)
     step_two(as_sales_agent)
     allowed = as_sales_agent.post(NEW_REVIEW, {"email_text": "More roles, please"})
-    invitation = RelationshipRequest.objects.get()
-    assert allowed["Location"] == reverse("relationships:detail", args=[invitation.uuid])
-    assert invitation.delegated_admin_roles == ROLES
+    relationship_request = RelationshipRequest.objects.get()
+    assert allowed["Location"] == reverse(
+        "relationship_requests:detail", args=[relationship_request.uuid]
+    )
+    assert relationship_request.delegated_admin_roles == ROLES
 
 
 # --- The email (rule 5: the text is editable, the link is not) -------------------------------
 
 
-def send(client, invitation, capture):
+def send(client, relationship_request, capture):
     with capture(execute=True):
-        return client.post(reverse("relationships:send", args=[invitation.uuid]))
+        return client.post(reverse("relationship_requests:send", args=[relationship_request.uuid]))
 
 
 def test_send_emails_the_contact_the_text_the_link_and_what_is_granted(
-    as_sales_agent, invitation, django_capture_on_commit_callbacks
+    as_sales_agent, relationship_request, django_capture_on_commit_callbacks
 ):
-    detail = reverse("relationships:detail", args=[invitation.uuid])
-    response = send(as_sales_agent, invitation, django_capture_on_commit_callbacks)
+    detail = reverse("relationship_requests:detail", args=[relationship_request.uuid])
+    response = send(as_sales_agent, relationship_request, django_capture_on_commit_callbacks)
 
     assert response["Location"] == detail
     (message,) = mail.outbox
     assert message.to == ["admin@litware.onmicrosoft.com"]
-    assert invitation.email_text in message.body
+    assert relationship_request.email_text in message.body
     page_link = as_sales_agent.get(detail).context["url"]
-    assert page_link == link_of(invitation)
+    assert page_link == link_of(relationship_request)
     assert page_link in message.body
     for role in ROLES:
         assert role in message.body
     assert "180 days" in message.body
-    assert f"until {invitation.expires_at:%Y-%m-%d}" in message.body
-    invitation.refresh_from_db()
-    assert invitation.send_count == 1 and invitation.last_sent_at is not None
+    assert f"until {relationship_request.expires_at:%Y-%m-%d}" in message.body
+    relationship_request.refresh_from_db()
+    assert relationship_request.send_count == 1 and relationship_request.last_sent_at is not None
     assert entries(Action.REQUEST_SENT).get().new_values["to"] == message.to[0]
 
 
 def test_a_second_click_on_send_does_not_email_twice(
-    as_sales_agent, invitation, django_capture_on_commit_callbacks
+    as_sales_agent, relationship_request, django_capture_on_commit_callbacks
 ):
-    send(as_sales_agent, invitation, django_capture_on_commit_callbacks)
-    again = as_sales_agent.post(reverse("relationships:send", args=[invitation.uuid]), follow=True)
+    send(as_sales_agent, relationship_request, django_capture_on_commit_callbacks)
+    again = as_sales_agent.post(
+        reverse("relationship_requests:send", args=[relationship_request.uuid]), follow=True
+    )
 
     assert len(mail.outbox) == 1
     assert (
         "It was sent to admin@litware.onmicrosoft.com a moment ago. Wait half a minute before "
         "sending it again." in again.content.decode()
     )
-    invitation.refresh_from_db()
-    assert invitation.send_count == 1
+    relationship_request.refresh_from_db()
+    assert relationship_request.send_count == 1
     assert entries(Action.REQUEST_SENT).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)  # emails go out when the service commits, as served
 def test_a_mail_server_that_is_down_is_said_and_the_link_stays_on_the_page(
-    as_sales_agent, invitation, settings
+    as_sales_agent, relationship_request, settings
 ):
     settings.EMAIL_BACKEND = "tests.test_users.RefusingMailServer"
 
     response = as_sales_agent.post(
-        reverse("relationships:send", args=[invitation.uuid]), follow=True
+        reverse("relationship_requests:send", args=[relationship_request.uuid]), follow=True
     )
 
     page = response.content.decode()
     assert "The invitation could not be emailed to admin@litware.onmicrosoft.com" in page
     assert "The invitation was emailed" not in page
-    assert link_of(invitation) in page
+    assert link_of(relationship_request) in page
 
 
 def test_nothing_is_emailed_if_the_transaction_does_not_commit(
-    as_sales_agent, invitation, django_capture_on_commit_callbacks
+    as_sales_agent, relationship_request, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        as_sales_agent.post(reverse("relationships:send", args=[invitation.uuid]))
+        as_sales_agent.post(reverse("relationship_requests:send", args=[relationship_request.uuid]))
     assert len(callbacks) == 1
     assert mail.outbox == []
 
 
 @pytest.mark.rule(5)
 def test_the_link_is_not_part_of_the_editable_text(
-    as_sales_agent, invitation, django_capture_on_commit_callbacks
+    as_sales_agent, relationship_request, django_capture_on_commit_callbacks
 ):
-    send(as_sales_agent, invitation, django_capture_on_commit_callbacks)
+    send(as_sales_agent, relationship_request, django_capture_on_commit_callbacks)
     forged = "Please use https://evil.example/invitations/0000/ instead."
-    RelationshipRequest.objects.filter(pk=invitation.pk).update(
+    RelationshipRequest.objects.filter(pk=relationship_request.pk).update(
         email_text=forged, last_sent_at=timezone.now() - timedelta(minutes=5)
     )
-    send(as_sales_agent, invitation, django_capture_on_commit_callbacks)
+    send(as_sales_agent, relationship_request, django_capture_on_commit_callbacks)
 
     first, second = mail.outbox
     assert forged in second.body
-    assert link_of(invitation) in first.body and link_of(invitation) in second.body
-    assert RelationshipRequest.objects.get(pk=invitation.pk).token() == invitation.token()
+    assert (
+        link_of(relationship_request) in first.body and link_of(relationship_request) in second.body
+    )
+    assert (
+        RelationshipRequest.objects.get(pk=relationship_request.pk).token()
+        == relationship_request.token()
+    )
 
 
 def test_resend_sends_the_same_link_again(
-    as_sales_agent, invitation, django_capture_on_commit_callbacks
+    as_sales_agent, relationship_request, django_capture_on_commit_callbacks
 ):
-    send(as_sales_agent, invitation, django_capture_on_commit_callbacks)
-    page = as_sales_agent.get(reverse("relationships:detail", args=[invitation.uuid]))
+    send(as_sales_agent, relationship_request, django_capture_on_commit_callbacks)
+    page = as_sales_agent.get(
+        reverse("relationship_requests:detail", args=[relationship_request.uuid])
+    )
     assert "Resend the email to admin@litware.onmicrosoft.com" in page.content.decode()
-    RelationshipRequest.objects.filter(pk=invitation.pk).update(  # the next day
+    RelationshipRequest.objects.filter(pk=relationship_request.pk).update(  # the next day
         last_sent_at=timezone.now() - timedelta(days=1)
     )
-    send(as_sales_agent, invitation, django_capture_on_commit_callbacks)
+    send(as_sales_agent, relationship_request, django_capture_on_commit_callbacks)
 
     first, second = mail.outbox
     links = [[line for line in m.body.splitlines() if "/invitations/" in line] for m in mail.outbox]
-    assert links[0] == links[1] == [link_of(invitation)]
+    assert links[0] == links[1] == [link_of(relationship_request)]
     assert first.to == second.to
-    invitation.refresh_from_db()
-    assert invitation.send_count == 2
+    relationship_request.refresh_from_db()
+    assert relationship_request.send_count == 2
     assert entries(Action.REQUEST_SENT).count() == 2
 
 
 def test_revoking_asks_first_then_the_link_says_it_was_withdrawn(
-    as_sales_agent, sales_agent, invitation
+    as_sales_agent, sales_agent, relationship_request
 ):
-    url = reverse("relationships:revoke", args=[invitation.uuid])
+    url = reverse("relationship_requests:revoke", args=[relationship_request.uuid])
     confirm = as_sales_agent.get(url)
     assert "The link stops working at once" in confirm.content.decode()
-    invitation.refresh_from_db()
-    assert invitation.status == RequestStatus.PENDING
+    relationship_request.refresh_from_db()
+    assert relationship_request.status == RequestStatus.PENDING
 
     response = as_sales_agent.post(url, {})
-    assert response["Location"] == reverse("relationships:detail", args=[invitation.uuid])
-    invitation.refresh_from_db()
-    assert (invitation.status, invitation.revoked_by) == (RequestStatus.REVOKED, sales_agent)
+    assert response["Location"] == reverse(
+        "relationship_requests:detail", args=[relationship_request.uuid]
+    )
+    relationship_request.refresh_from_db()
+    assert (relationship_request.status, relationship_request.revoked_by) == (
+        RequestStatus.REVOKED,
+        sales_agent,
+    )
     assert entries(Action.REQUEST_REVOKED).count() == 1
     page = as_sales_agent.get(response["Location"])
     assert "its link no longer works" in page.content.decode()
     assert page.context["url"] is None
 
-    withdrawn = open_link(Client(), invitation)
+    withdrawn = open_link(Client(), relationship_request)
     assert withdrawn.status_code == 410
     assert "withdrawn" in problem(withdrawn)
 
@@ -962,12 +1002,14 @@ def test_revoking_asks_first_then_the_link_says_it_was_withdrawn(
 def test_revoking_a_request_for_a_tenant_we_added_takes_it_out_of_our_customers(
     as_sales_agent, sales_agent
 ):
-    invitation = make_request(sales_agent, company="Brand New", domain="brandnew.example")
-    customer = invitation.customer
+    relationship_request = make_request(sales_agent, company="Brand New", domain="brandnew.example")
+    customer = relationship_request.customer
     assert customer.created_by_partner == sales_agent.partner
     assert access.customers_for(sales_agent).filter(pk=customer.pk).exists()
 
-    as_sales_agent.post(reverse("relationships:revoke", args=[invitation.uuid]), {})
+    as_sales_agent.post(
+        reverse("relationship_requests:revoke", args=[relationship_request.uuid]), {}
+    )
 
     assert not access.customers_for(sales_agent).filter(pk=customer.pk).exists()
     assert as_sales_agent.get(reverse("customers:detail", args=[customer.uuid])).status_code == (
@@ -976,11 +1018,11 @@ def test_revoking_a_request_for_a_tenant_we_added_takes_it_out_of_our_customers(
 
 
 def test_send_returns_only_to_a_page_of_the_portal(
-    as_sales_agent, invitation, django_capture_on_commit_callbacks
+    as_sales_agent, relationship_request, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = as_sales_agent.post(
-            reverse("relationships:send", args=[invitation.uuid]),
+            reverse("relationship_requests:send", args=[relationship_request.uuid]),
             {"next": "https://evil.example/phish"},
         )
     assert response.status_code == 302
@@ -989,20 +1031,20 @@ def test_send_returns_only_to_a_page_of_the_portal(
 
 @pytest.mark.parametrize("end", [_revoke, _expire], ids=["revoked", "expired"])
 def test_a_revoked_or_expired_request_cannot_be_sent_or_revoked_again(
-    as_sales_agent, sales_agent, invitation, end, django_capture_on_commit_callbacks
+    as_sales_agent, sales_agent, relationship_request, end, django_capture_on_commit_callbacks
 ):
-    end(invitation, sales_agent)
+    end(relationship_request, sales_agent)
     label = "revoked" if end is _revoke else "expired"
     before = snapshot()
-    detail = reverse("relationships:detail", args=[invitation.uuid])
+    detail = reverse("relationship_requests:detail", args=[relationship_request.uuid])
 
-    sent = send(as_sales_agent, invitation, django_capture_on_commit_callbacks)
+    sent = send(as_sales_agent, relationship_request, django_capture_on_commit_callbacks)
     assert sent["Location"] == detail
     page = as_sales_agent.get(detail).content.decode()
     assert f"It is {label}; it cannot be sent." in page
     assert "Copy link" not in page and "Send the email" not in page
 
-    revoke_url = reverse("relationships:revoke", args=[invitation.uuid])
+    revoke_url = reverse("relationship_requests:revoke", args=[relationship_request.uuid])
     assert f"It is {label}." in as_sales_agent.get(revoke_url).content.decode()
     revoked = as_sales_agent.post(revoke_url, {})
     assert revoked["Location"] == detail
@@ -1016,7 +1058,9 @@ def test_a_revoked_or_expired_request_cannot_be_sent_or_revoked_again(
 
 
 def listed(response) -> list[str]:
-    return [invitation.company_name for invitation, _ in response.context["rows"]]
+    return [
+        relationship_request.company_name for relationship_request, _ in response.context["rows"]
+    ]
 
 
 def test_the_list_shows_only_our_partners_requests(
@@ -1025,12 +1069,12 @@ def test_the_list_shows_only_our_partners_requests(
     make_request(sales_agent, company="Litware")
     make_request(other_partner_admin, company="Fabrikam's", domain="fabrikams.example")
 
-    assert listed(as_sales_agent.get(reverse("relationships:list"))) == ["Litware"]
-    assert listed(as_other_partner.get(reverse("relationships:list"))) == ["Fabrikam's"]
+    assert listed(as_sales_agent.get(reverse("relationship_requests:list"))) == ["Litware"]
+    assert listed(as_other_partner.get(reverse("relationship_requests:list"))) == ["Fabrikam's"]
     theirs = RelationshipRequest.objects.get(company_name="Fabrikam's")
-    assert as_sales_agent.get(reverse("relationships:detail", args=[theirs.uuid])).status_code == (
-        404
-    )
+    assert as_sales_agent.get(
+        reverse("relationship_requests:detail", args=[theirs.uuid])
+    ).status_code == (404)
 
 
 def test_the_list_filters_by_status_counting_overdue_requests_as_expired(
@@ -1045,7 +1089,7 @@ def test_the_list_filters_by_status_counting_overdue_requests_as_expired(
         email="a@yes.example",
     )
     assert late.status == RequestStatus.PENDING  # in the database, the command has not run
-    url = reverse("relationships:list")
+    url = reverse("relationship_requests:list")
 
     def with_status(status):
         return sorted(listed(as_sales_agent.get(url, {"status": status})))
@@ -1078,7 +1122,7 @@ def test_the_list_filters_by_status_counting_overdue_requests_as_expired(
 def test_the_list_searches_company_domain_and_contact(as_sales_agent, sales_agent, query, found):
     make_request(sales_agent, company="Litware Inc", domain="lw.example")
     make_request(sales_agent, company="Fourth Coffee", domain="fourthcoffee.example")
-    response = as_sales_agent.get(reverse("relationships:list"), {"q": query})
+    response = as_sales_agent.get(reverse("relationship_requests:list"), {"q": query})
     assert listed(response) == found
 
 
@@ -1088,7 +1132,7 @@ def test_the_list_sorts_by_company_and_expiry(as_sales_agent, sales_agent):
     RelationshipRequest.objects.filter(company_name="Charlie").update(
         expires_at=timezone.now() + timedelta(days=5)
     )
-    url = reverse("relationships:list")
+    url = reverse("relationship_requests:list")
     assert listed(as_sales_agent.get(url)) == ["Charlie", "Alpha", "Bravo"]  # newest first
     assert listed(as_sales_agent.get(url, {"sort": "company"})) == ["Alpha", "Bravo", "Charlie"]
     assert listed(as_sales_agent.get(url, {"sort": "-company"})) == ["Charlie", "Bravo", "Alpha"]
@@ -1124,10 +1168,10 @@ def test_the_list_costs_the_same_queries_for_3_or_60_requests(
     as_sales_agent, sales_agent, count, django_assert_max_num_queries
 ):
     _bulk_requests(sales_agent, count)
-    as_sales_agent.get(reverse("relationships:list"))
+    as_sales_agent.get(reverse("relationship_requests:list"))
     with django_assert_max_num_queries(8):
         response = as_sales_agent.get(
-            reverse("relationships:list"), {"status": "pending", "sort": "expires"}
+            reverse("relationship_requests:list"), {"status": "pending", "sort": "expires"}
         )
     assert len(response.context["rows"]) == min(count, 25)
 
@@ -1268,21 +1312,21 @@ def test_a_sales_agents_dashboard_lists_customers_waiting_on_an_invitation(
 
     assert "Customers waiting on an invitation" in page
     assert "1 invitation waiting for the customer" in page
-    assert reverse("relationships:detail", args=[waiting.uuid]) in page
+    assert reverse("relationship_requests:detail", args=[waiting.uuid]) in page
     assert "Litware Inc" in page
     assert "Too Late" not in page and "Withdrawn" not in page
 
 
-def test_sending_the_answer_again_from_the_same_page_says_it_was_answered(invitation):
+def test_sending_the_answer_again_from_the_same_page_says_it_was_answered(relationship_request):
     client = Client()
-    open_link(client, invitation)
-    assert answer(client, invitation).status_code == 200
+    open_link(client, relationship_request)
+    assert answer(client, relationship_request).status_code == 200
 
-    again = answer(client, invitation)  # a reload that posts the form again
+    again = answer(client, relationship_request)  # a reload that posts the form again
 
     assert again.status_code == 410
     assert "already been accepted" in problem(again)
-    assert Relationship.objects.filter(partner=invitation.partner).count() == 1
+    assert Relationship.objects.filter(partner=relationship_request.partner).count() == 1
 
 
 def test_a_role_outside_the_list_is_refused_not_dropped(sales_agent, litware):

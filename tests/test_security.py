@@ -106,10 +106,10 @@ PAGES = [
     ("subscriptions:seats", "sales_agent", {"uuid": "held_subscription"}),
     ("subscriptions:cancel", "sales_agent", {"uuid": "held_subscription"}),
     ("customers:remove-relationship", "global_admin", {"uuid": "held_subscription.customer"}),
-    ("relationships:list", "sales_agent", {}),
-    ("relationships:new", "sales_agent", {}),
-    ("relationships:detail", "sales_agent", {"uuid": "open_request"}),
-    ("relationships:revoke", "sales_agent", {"uuid": "open_request"}),
+    ("relationship_requests:list", "sales_agent", {}),
+    ("relationship_requests:new", "sales_agent", {}),
+    ("relationship_requests:detail", "sales_agent", {"uuid": "open_request"}),
+    ("relationship_requests:revoke", "sales_agent", {"uuid": "open_request"}),
     ("invitation", None, {"token": "open_request"}),  # the customer's public page
 ]
 
@@ -125,8 +125,8 @@ def _render(request, name, persona, kwargs):
 
     client = signed_in(request.getfixturevalue(persona)) if persona else Client()
     if "token" in kwargs:  # the public invitation page: land with the link first
-        invitation = request.getfixturevalue(kwargs.pop("token"))
-        client.get(reverse("invitation-link", args=[invitation.token()]))
+        relationship_request = request.getfixturevalue(kwargs.pop("token"))
+        client.get(reverse("invitation-link", args=[relationship_request.token()]))
     kwargs = {k: resolve(v) for k, v in kwargs.items()}
     return client.get(reverse(name, kwargs=kwargs)).content.decode()
 

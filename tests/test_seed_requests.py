@@ -125,15 +125,15 @@ def test_requests_ask_for_what_the_plan_says(seeded):
         for spec in plan:
             if not spec.domain:
                 continue
-            invitation = requests_of(partner_id).get(domain=spec.domain)
+            relationship_request = requests_of(partner_id).get(domain=spec.domain)
             # The service drops unknown roles silently: every planned role must survive.
-            assert invitation.delegated_admin_roles == list(spec.roles), spec.domain
+            assert relationship_request.delegated_admin_roles == list(spec.roles), spec.domain
             assert set(spec.roles) <= set(DELEGATED_ADMIN_ROLES)
-            assert invitation.delegated_admin_days == spec.days
-            assert invitation.send_count == spec.sent
+            assert relationship_request.delegated_admin_days == spec.days
+            assert relationship_request.send_count == spec.sent
             status = RequestStatus.EXPIRED if spec.outcome == OVERDUE else spec.outcome
-            assert invitation.current_status() == status, spec.domain
-            assert invitation.contact_email.endswith("@" + spec.domain)
+            assert relationship_request.current_status() == status, spec.domain
+            assert relationship_request.contact_email.endswith("@" + spec.domain)
     contoso_pending = requests_of(CONTOSO).open()
     assert contoso_pending.exclude(delegated_admin_roles=[]).exists()
     assert contoso_pending.filter(delegated_admin_roles=[]).exists()
@@ -194,20 +194,20 @@ def test_the_printed_link_opens_the_invitation_page(seeded):
     assert "Contoso Cloud Solutions asks to be your reseller" in text
     assert "Litware Inc" in text
     assert "Delegated admin roles" in text
-    invitation = requests_of(CONTOSO).get(domain="litwareinc.onmicrosoft.com")
-    assert invitation.current_status() == RequestStatus.PENDING
-    assert invitation.delegated_admin_roles and invitation.delegated_admin_days
+    relationship_request = requests_of(CONTOSO).get(domain="litwareinc.onmicrosoft.com")
+    assert relationship_request.current_status() == RequestStatus.PENDING
+    assert relationship_request.delegated_admin_roles and relationship_request.delegated_admin_days
 
 
 def test_the_accepted_fabrikam_customer_is_now_visible_to_contoso(seeded):
     contoso_sales = sales_agent("contoso-partner.example")
     fabrikam_sales = sales_agent("fabrikam-partner.example")
     shared = [
-        invitation.customer
-        for invitation in requests_of(CONTOSO)
+        relationship_request.customer
+        for relationship_request in requests_of(CONTOSO)
         .filter(status=RequestStatus.ACCEPTED)
         .select_related("customer")
-        if invitation.customer.relationships.filter(
+        if relationship_request.customer.relationships.filter(
             partner__partner_id=FABRIKAM, status=RelationshipStatus.ACTIVE
         ).exists()
     ]
@@ -238,9 +238,9 @@ def test_contoso_sees_only_the_tenants_whose_invitation_it_may_still_show(seeded
 
 
 def test_tailspins_request_asks_for_delegated_admin_roles(seeded):
-    invitation = requests_of(TAILSPIN).get()
-    assert invitation.current_status() == RequestStatus.PENDING
-    assert invitation.delegated_admin_roles
-    assert 1 <= invitation.delegated_admin_days <= 730
-    assert invitation.customer.cloud == Cloud.US_GOVERNMENT
-    assert invitation.created_by.email == "admin@tailspin-gov.example"
+    relationship_request = requests_of(TAILSPIN).get()
+    assert relationship_request.current_status() == RequestStatus.PENDING
+    assert relationship_request.delegated_admin_roles
+    assert 1 <= relationship_request.delegated_admin_days <= 730
+    assert relationship_request.customer.cloud == Cloud.US_GOVERNMENT
+    assert relationship_request.created_by.email == "admin@tailspin-gov.example"

@@ -43,10 +43,10 @@ from multichannel.access.moves import (
 )
 from multichannel.access.relationships import (
     can_remove_relationship,
-    can_revoke_request,
-    can_send_request,
-    get_request_for,
-    requests_for,
+    can_revoke_relationship_request,
+    can_send_relationship_request,
+    get_relationship_request_for,
+    relationship_requests_for,
 )
 from multichannel.access.subscriptions import (
     SubscriptionActions,
@@ -121,8 +121,8 @@ __all__ = [
     "can_remove_relationship",
     "can_request_transfer",
     "can_reset_password",
-    "can_revoke_request",
-    "can_send_request",
+    "can_revoke_relationship_request",
+    "can_send_relationship_request",
     "can_set_auto_renew",
     "can_set_roles",
     "can_set_support_status",
@@ -132,7 +132,7 @@ __all__ = [
     "get_customer_for",
     "get_move_for",
     "get_onboarding_for",
-    "get_request_for",
+    "get_relationship_request_for",
     "get_subscription_for",
     "get_support_for",
     "get_transfer_for",
@@ -145,7 +145,7 @@ __all__ = [
     "manages_customer",
     "moves_for",
     "onboardings_for",
-    "requests_for",
+    "relationship_requests_for",
     "require",
     "seat_decrease_allowed",
     "subscription_actions",

@@ -10,32 +10,33 @@ from multichannel.models import Customer, RelationshipRequest, RequestStatus, Su
 from multichannel.roles import Perm
 
 
-def requests_for(viewer) -> QuerySet[RelationshipRequest]:
+def relationship_requests_for(viewer) -> QuerySet[RelationshipRequest]:
     require(viewer, Perm.VIEW_REQUESTS)
     return RelationshipRequest.objects.filter(partner_id=viewer.partner_id)
 
 
-def get_request_for(viewer, request_uuid) -> RelationshipRequest:
+def get_relationship_request_for(viewer, request_uuid) -> RelationshipRequest:
     return get_object_or_404(
-        requests_for(viewer).select_related("customer", "created_by", "partner"), uuid=request_uuid
+        relationship_requests_for(viewer).select_related("customer", "created_by", "partner"),
+        uuid=request_uuid,
     )
 
 
-def _pending(invitation: RelationshipRequest) -> Check:
-    status = invitation.current_status()
+def _pending(relationship_request: RelationshipRequest) -> Check:
+    status = relationship_request.current_status()
     if status != RequestStatus.PENDING:
         return Check(False, f"It is {RequestStatus(status).label.lower()}.")
     return ALLOWED
 
 
-def can_send_request(viewer, invitation: RelationshipRequest) -> Check:
+def can_send_relationship_request(viewer, relationship_request: RelationshipRequest) -> Check:
     if not has(viewer, Perm.CHANGE_REQUESTS):
         return _missing(Perm.CHANGE_REQUESTS)
-    return _pending(invitation)
+    return _pending(relationship_request)
 
 
-def can_revoke_request(viewer, invitation: RelationshipRequest) -> Check:
-    return can_send_request(viewer, invitation)
+def can_revoke_relationship_request(viewer, relationship_request: RelationshipRequest) -> Check:
+    return can_send_relationship_request(viewer, relationship_request)
 
 
 def can_remove_relationship(viewer, customer: Customer, *, managed: bool, held=None) -> Check:

@@ -126,7 +126,7 @@ class RelationshipRequest(models.Model):
         return f"Reseller relationship request to {self.company_name}"
 
     def get_absolute_url(self) -> str:
-        return object_url("relationships:detail", self.uuid)
+        return object_url("relationship_requests:detail", self.uuid)
 
     def get_invitation_url(self, base_url: str | None = None) -> str:
         """The link the customer's admin opens to answer, with the token in it (absolute: it is

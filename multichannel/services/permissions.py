@@ -96,10 +96,11 @@ def grant_transfer_access(transfer) -> None:
 def refresh_customer_access(customer, partner) -> None:
     """Give `partner` what its relationship with `customer` allows: see and manage the customer
     while a reseller relationship is active; see the profile of a tenant it added itself while
-    its invitation is pending; nothing otherwise.
+    its relationship request is pending; nothing otherwise.
 
-    (A pending invitation to a tenant someone else added shows the partner only what it typed
-    into the request, not the tenant's profile: knowing a domain is not a reason to see it.)"""
+    (A pending relationship request to a tenant someone else added shows the partner only what it
+    typed into the request, not the tenant's profile:
+    knowing a domain is not a reason to see it.)"""
 
     active = Relationship.objects.filter(
         partner=partner, customer=customer, status=RelationshipStatus.ACTIVE

@@ -99,8 +99,8 @@ def request_relationship(
     delegated_admin_days: int | None,
     email_text: str,
 ) -> RelationshipRequest:
-    """Create an invitation. The domain names the tenant: an existing one is invited; an unknown
-    one is added to the portal for the partner, visible to it while the invitation is open."""
+    """Create a relationship request. The domain names the tenant: an existing one is invited; an
+    unknown one is added to the portal for the partner, visible to it while the request is open."""
     domain = domain.strip().lower().rstrip(".")
     unknown = [role for role in delegated_admin_roles if role not in DELEGATED_ADMIN_ROLES]
     if unknown:
@@ -120,7 +120,7 @@ def request_relationship(
             check_cloud(partner, customer)
         _refuse_duplicates(partner, customer, roles)
         now = timezone.now()
-        invitation = RelationshipRequest(
+        relationship_request = RelationshipRequest(
             partner=partner,
             customer=customer,
             company_name=company_name.strip(),
@@ -134,23 +134,25 @@ def request_relationship(
             delegated_admin_days=days,
             token_nonce=secrets.token_hex(16),
         )
-        invitation.token_hash = RelationshipRequest.hash_token(invitation.token())
-        invitation.save()
+        relationship_request.token_hash = RelationshipRequest.hash_token(
+            relationship_request.token()
+        )
+        relationship_request.save()
         refresh_customer_access(customer, partner)
         record(
             Action.REQUEST_CREATED,
             actor=actor,
-            target=invitation,
+            target=relationship_request,
             customer=customer,
             new={
-                "customer": invitation.company_name,
+                "customer": relationship_request.company_name,
                 "domain": domain,
-                "contact": invitation.contact_email,
+                "contact": relationship_request.contact_email,
                 "delegated_admin_roles": roles,
                 "days": days,
             },
         )
-    return invitation
+    return relationship_request
 
 
 def _new_tenant(partner, company_name: str, domain: str, contact_email: str) -> Customer:
@@ -189,13 +191,15 @@ def _refuse_duplicates(partner, customer: Customer, roles: list[str]) -> None:
         )
 
 
-def _locked_pending(by: User, invitation, refusal: str) -> tuple[User, RelationshipRequest]:
+def _locked_pending(
+    by: User, relationship_request, refusal: str
+) -> tuple[User, RelationshipRequest]:
     """The actor as it is now and the request, locked; refused unless still pending.
     `refusal` is the message, with {status} for what the request is instead."""
     actor = fresh_actor(by, Perm.VIEW_REQUESTS)
     access.require(actor, Perm.CHANGE_REQUESTS)
     locked = RelationshipRequest.objects.select_for_update(no_key=True).get(
-        pk=invitation.pk, partner_id=actor.partner_id
+        pk=relationship_request.pk, partner_id=actor.partner_id
     )
     status = locked.current_status()
     if status != RequestStatus.PENDING:
@@ -206,10 +210,12 @@ def _locked_pending(by: User, invitation, refusal: str) -> tuple[User, Relations
 RESEND_AFTER = timedelta(seconds=30)
 
 
-def send_request(*, by: User, invitation: RelationshipRequest) -> RelationshipRequest:
+def send_request(*, by: User, relationship_request: RelationshipRequest) -> RelationshipRequest:
     """Email the invitation (again) to the contact, after the transaction commits."""
     with transaction.atomic():
-        actor, locked = _locked_pending(by, invitation, "It is {status}; it cannot be sent.")
+        actor, locked = _locked_pending(
+            by, relationship_request, "It is {status}; it cannot be sent."
+        )
         now = timezone.now()
         if locked.last_sent_at and now - locked.last_sent_at < RESEND_AFTER:  # a double click
             raise RuleViolation(
@@ -230,9 +236,9 @@ def send_request(*, by: User, invitation: RelationshipRequest) -> RelationshipRe
     return locked
 
 
-def revoke_request(*, by: User, invitation: RelationshipRequest) -> RelationshipRequest:
+def revoke_request(*, by: User, relationship_request: RelationshipRequest) -> RelationshipRequest:
     with transaction.atomic():
-        actor, locked = _locked_pending(by, invitation, "It is already {status}.")
+        actor, locked = _locked_pending(by, relationship_request, "It is already {status}.")
         locked.status = RequestStatus.REVOKED
         locked.revoked_by = actor
         locked.responded_at = timezone.now()
@@ -252,7 +258,7 @@ def revoke_request(*, by: User, invitation: RelationshipRequest) -> Relationship
 # --- The customer's answer (public page, no partner sign-in) --------------------------------
 
 
-class InvitationProblem(Exception):
+class InvitationLinkProblem(Exception):
     """The link cannot be used; `status` is the HTTP status the page answers with."""
 
     def __init__(self, message: str, status: int):
@@ -267,37 +273,37 @@ def link_hash(token: str | None) -> str | None:
     return RelationshipRequest.hash_token(token) if token else None
 
 
-def find_invitation(
+def find_request_by_link(
     token: str | None = None, *, token_hash: str | None = None
 ) -> RelationshipRequest:
-    """The open invitation behind a link (its token, or the token's hash), or an
-    `InvitationProblem` saying why not."""
+    """The open relationship request behind an invitation link (its token, or the token's
+    hash), or an `InvitationLinkProblem` saying why not."""
     token_hash = token_hash or link_hash(token)
     if not token_hash:
-        raise InvitationProblem("This invitation link is not valid.", 404)
-    invitation = (
+        raise InvitationLinkProblem("This invitation link is not valid.", 404)
+    relationship_request = (
         RelationshipRequest.objects.select_related("partner", "customer")
         .filter(token_hash=token_hash)
         .first()
     )
-    if invitation is None:
-        raise InvitationProblem("This invitation link is not valid.", 404)
-    _ensure_open(invitation)
-    return invitation
+    if relationship_request is None:
+        raise InvitationLinkProblem("This invitation link is not valid.", 404)
+    _ensure_open(relationship_request)
+    return relationship_request
 
 
-def _ensure_open(invitation: RelationshipRequest) -> None:
-    status = invitation.current_status()
+def _ensure_open(relationship_request: RelationshipRequest) -> None:
+    status = relationship_request.current_status()
     if status == RequestStatus.PENDING:
         return
+    partner = relationship_request.partner.name
     messages = {
         RequestStatus.ACCEPTED: "This invitation has already been accepted; nothing more to do.",
         RequestStatus.DECLINED: "This invitation was declined; it cannot be used again.",
-        RequestStatus.REVOKED: f"{invitation.partner.name} has withdrawn this invitation.",
-        RequestStatus.EXPIRED: "This invitation has expired. Ask "
-        f"{invitation.partner.name} to send a new one.",
+        RequestStatus.REVOKED: f"{partner} has withdrawn this invitation.",
+        RequestStatus.EXPIRED: f"This invitation has expired. Ask {partner} to send a new one.",
     }
-    raise InvitationProblem(messages[status], 410)
+    raise InvitationLinkProblem(messages[status], 410)
 
 
 @dataclass(frozen=True)
@@ -312,12 +318,12 @@ def in_tenant(email: str, domain: str) -> bool:
     return email.endswith("@" + domain) or email.endswith("." + domain)
 
 
-def check_answer(invitation: RelationshipRequest, answer: Answer) -> Answer:
+def check_answer(relationship_request: RelationshipRequest, answer: Answer) -> Answer:
     """The answer as it is recorded, or a RuleViolation beside its field."""
     name, email = answer.name.strip(), answer.email.strip().lower()
     if not name:
         raise RuleViolation("Enter your name.", field="name")
-    domain = invitation.customer.primary_domain
+    domain = relationship_request.customer.primary_domain
     if not in_tenant(email, domain):
         raise RuleViolation(
             f"Use your email address in {domain}: accepting is for an admin of that tenant.",
@@ -329,19 +335,19 @@ def check_answer(invitation: RelationshipRequest, answer: Answer) -> Answer:
 def _locked_open(
     token: str | None, token_hash: str | None, answer: Answer
 ) -> tuple[RelationshipRequest, Answer]:
-    """The invitation behind the link, locked, still open (someone may have answered while we
-    waited for the lock), and the answer checked against its tenant."""
-    invitation = find_invitation(token, token_hash=token_hash)
+    """The relationship request behind the link, locked, still open (someone may have answered
+    while we waited for the lock), and the answer checked against its tenant."""
+    relationship_request = find_request_by_link(token, token_hash=token_hash)
     locked = (
         RelationshipRequest.objects.select_for_update(no_key=True, of=("self",))
         .select_related("partner", "customer")
-        .get(pk=invitation.pk)
+        .get(pk=relationship_request.pk)
     )
     _ensure_open(locked)
     return locked, check_answer(locked, answer)
 
 
-def accept_invitation(
+def accept_request(
     *, token: str | None = None, token_hash: str | None = None, answer: Answer
 ) -> RelationshipRequest:
     """The customer's Global admin accepts: the relationship starts (or gains its delegated
@@ -386,7 +392,7 @@ def accept_invitation(
             customer.contact_name = answer.name
             customer.save(update_fields=["contact_name"])
         refresh_customer_access(customer, locked.partner)
-        notifications.after_commit(notifications.send_invitation_answer, locked.pk)
+        notifications.after_commit(notifications.send_request_answered, locked.pk)
         record(
             Action.REQUEST_ACCEPTED,
             partner=locked.partner,
@@ -402,7 +408,7 @@ def accept_invitation(
     return locked
 
 
-def decline_invitation(
+def decline_request(
     *, token: str | None = None, token_hash: str | None = None, answer: Answer
 ) -> RelationshipRequest:
     with transaction.atomic():
@@ -414,7 +420,7 @@ def decline_invitation(
             update_fields=["status", "responded_at", "accepted_by_name", "accepted_by_email"]
         )
         refresh_customer_access(locked.customer, locked.partner)
-        notifications.after_commit(notifications.send_invitation_answer, locked.pk)
+        notifications.after_commit(notifications.send_request_answered, locked.pk)
         record(
             Action.REQUEST_DECLINED,
             partner=locked.partner,

@@ -42,7 +42,7 @@ class HomeView(PortalMixin, TemplateView):
             context["figures_as_of"] = figures["as_of"]
             context["customer_count"] = counts.get("customers", 0)
         if access.has(user, Perm.VIEW_REQUESTS):
-            waiting = access.requests_for(user).open().order_by("expires_at", "pk")
+            waiting = access.relationship_requests_for(user).open().order_by("expires_at", "pk")
             context["waiting_count"] = counts.get("waiting", 0)
             context["waiting"] = list(waiting[:5])
         if access.has(user, Perm.VIEW_MOVES):

@@ -64,30 +64,32 @@ class InvitationView(View):
 
     def get(self, request):
         try:
-            invitation = relationship_services.find_invitation(token_hash=_link_hash(request))
-        except relationship_services.InvitationProblem as problem:
+            relationship_request = relationship_services.find_request_by_link(
+                token_hash=_link_hash(request)
+            )
+        except relationship_services.InvitationLinkProblem as problem:
             return self._problem(request, problem)
-        return self._page(request, invitation, AnswerForm())
+        return self._page(request, relationship_request, AnswerForm())
 
-    def _page(self, request, invitation, form, status=200, confirm_decline=False):
+    def _page(self, request, relationship_request, form, status=200, confirm_decline=False):
         context = {
-            "invitation": invitation,
+            "relationship_request": relationship_request,
             "form": form,
             "confirm_decline": confirm_decline,
-            "title": f"{invitation.partner.name} asks to be your reseller",
-            "roles_until": invitation.delegated_admin_until(),
+            "title": f"{relationship_request.partner.name} asks to be your reseller",
+            "roles_until": relationship_request.delegated_admin_until(),
         }
         return render(request, self.template_name, context, status=status)
 
     def post(self, request):
         link = _link_hash(request)
         try:
-            invitation = relationship_services.find_invitation(token_hash=link)
-        except relationship_services.InvitationProblem as problem:
+            relationship_request = relationship_services.find_request_by_link(token_hash=link)
+        except relationship_services.InvitationLinkProblem as problem:
             return self._problem(request, problem)
         if request.POST.get("answer") == "back":  # from "Decline for good?": what was typed stays
             typed = {key: request.POST.get(key, "") for key in ("name", "email")}
-            return self._page(request, invitation, AnswerForm(initial=typed))
+            return self._page(request, relationship_request, AnswerForm(initial=typed))
         form = AnswerForm(request.POST)
         accepting = request.POST.get("answer") == "accept"
         if form.is_valid():  # every problem at once, not one per attempt
@@ -96,32 +98,36 @@ class InvitationView(View):
                 form.cleaned_data["name"], form.cleaned_data["email"]
             )
             try:
-                relationship_services.check_answer(invitation, typed)
+                relationship_services.check_answer(relationship_request, typed)
             except RuleViolation as violation:
                 add_violation(form, violation)
             if accepting and not agreed:
                 form.add_error("agree", "Accepting needs the customer agreement accepted.")
         if not form.is_valid():
-            return self._page(request, invitation, form, status=400)
+            return self._page(request, relationship_request, form, status=400)
         if not accepting and request.POST.get("confirm_decline") != "yes":
             # Declining cannot be undone: ask once more, keeping what was typed.
-            return self._page(request, invitation, form, confirm_decline=True)
+            return self._page(request, relationship_request, form, confirm_decline=True)
         answer = relationship_services.Answer(form.cleaned_data["name"], form.cleaned_data["email"])
         service = (
-            relationship_services.accept_invitation
+            relationship_services.accept_request
             if accepting
-            else relationship_services.decline_invitation
+            else relationship_services.decline_request
         )
         try:
-            invitation = service(token_hash=link, answer=answer)
-        except relationship_services.InvitationProblem as problem:
+            relationship_request = service(token_hash=link, answer=answer)
+        except relationship_services.InvitationLinkProblem as problem:
             return self._problem(request, problem)
         except RuleViolation as violation:
             add_violation(form, violation)
-            return self._page(request, invitation, form, status=400)
+            return self._page(request, relationship_request, form, status=400)
         # The link stays in the session: reloading now says the invitation has been answered.
         return render(
             request,
             "invitations/done.html",
-            {"invitation": invitation, "title": "Thank you", "accepted": accepting},
+            {
+                "relationship_request": relationship_request,
+                "title": "Thank you",
+                "accepted": accepting,
+            },
         )

@@ -26,12 +26,12 @@ from multichannel.views.customers import CustomerMixin
 from multichannel.views.lists import FilteredListView
 from multichannel.views.mixins import ActionMixin, ButtonMixin, ObjectMixin, PortalMixin
 
-REQUESTS_CRUMB = ("Relationship requests", reverse_lazy("relationships:list"))
+REQUESTS_CRUMB = ("Relationship requests", reverse_lazy("relationship_requests:list"))
 DRAFT = "portal_relationship_request_draft"
 STEPS = [
-    ("relationships:new", "Customer"),
-    ("relationships:new-roles", "Delegated admin roles"),
-    ("relationships:new-review", "Review and email"),
+    ("relationship_requests:new", "Customer"),
+    ("relationship_requests:new-roles", "Delegated admin roles"),
+    ("relationship_requests:new-review", "Review and email"),
 ]
 
 
@@ -93,7 +93,7 @@ class RequestCustomerStep(RequestStepMixin, ActionMixin, FormView):
         tenant = relationship_services.find_tenant(form.cleaned_data["domain"])
         relationship_services.check_cloud(self.request.user.partner, tenant)
         self.save_draft(**form.cleaned_data)
-        return redirect("relationships:new-roles")
+        return redirect("relationship_requests:new-roles")
 
 
 class DraftRequiredMixin:
@@ -106,12 +106,12 @@ class DraftRequiredMixin:
 
     def get(self, request, *args, **kwargs):
         if self._missing_steps():
-            return redirect(reverse("relationships:new") + "?keep=1")
+            return redirect(reverse("relationship_requests:new") + "?keep=1")
         return super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
         if self._missing_steps():
-            return redirect(reverse("relationships:new") + "?keep=1")
+            return redirect(reverse("relationship_requests:new") + "?keep=1")
         return super().post(request, *args, **kwargs)
 
 
@@ -141,7 +141,7 @@ class RequestRolesStep(DraftRequiredMixin, RequestStepMixin, FormView):
             delegated_admin_roles=form.cleaned_data["roles"],
             delegated_admin_days=form.cleaned_data["days"],
         )
-        return redirect("relationships:new-review")
+        return redirect("relationship_requests:new-review")
 
 
 class RequestReviewStep(DraftRequiredMixin, RequestStepMixin, ActionMixin, FormView):
@@ -181,13 +181,13 @@ class RequestReviewStep(DraftRequiredMixin, RequestStepMixin, ActionMixin, FormV
             email_text=form.cleaned_data["email_text"],
         )
 
-    def succeeded(self, invitation):
+    def succeeded(self, relationship_request):
         self.request.session.pop(DRAFT, None)
         messages.success(
             self.request,
             "The request is ready: copy the link, or email it to the customer from here.",
         )
-        return redirect("relationships:detail", uuid=invitation.uuid)
+        return redirect("relationship_requests:detail", uuid=relationship_request.uuid)
 
 
 # --- The list and one request ----------------------------------------------------------------
@@ -212,7 +212,7 @@ class RequestListView(PortalMixin, FilteredListView):
 
     def base_queryset(self):
         return (
-            access.requests_for(self.request.user)
+            access.relationship_requests_for(self.request.user)
             .with_effective_status()
             .select_related("created_by", "customer")
         )
@@ -227,12 +227,12 @@ class RequestListView(PortalMixin, FilteredListView):
         context = super().get_context_data(**kwargs)
         context["rows"] = [
             (
-                invitation,
-                invitation.get_invitation_url()
-                if invitation.effective_status == "pending"
+                relationship_request,
+                relationship_request.get_invitation_url()
+                if relationship_request.effective_status == "pending"
                 else None,
             )
-            for invitation in context["page_obj"].object_list
+            for relationship_request in context["page_obj"].object_list
         ]
         return context
 
@@ -242,8 +242,8 @@ class RequestDetailView(ObjectMixin, TemplateView):
     permission = Perm.VIEW_REQUESTS
     section = "relationships"
     template_name = "relationships/detail.html"
-    lookup = access.get_request_for
-    context_name = "invitation"
+    lookup = access.get_relationship_request_for
+    context_name = "relationship_request"
 
     def get_title(self):
         return f"Request to {self.subject.company_name}"
@@ -253,15 +253,17 @@ class RequestDetailView(ObjectMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        invitation, user = self.subject, self.request.user
-        pending = invitation.current_status() == "pending"
+        relationship_request, user = self.subject, self.request.user
+        pending = relationship_request.current_status() == "pending"
         context.update(
-            invitation=invitation,
-            status=invitation.current_status(),
-            url=invitation.get_invitation_url() if pending else None,
-            can_send=access.can_send_request(user, invitation),
-            can_revoke=access.can_revoke_request(user, invitation),
-            customer_visible=access.customers_for(user).filter(pk=invitation.customer_id).exists(),
+            relationship_request=relationship_request,
+            status=relationship_request.current_status(),
+            url=relationship_request.get_invitation_url() if pending else None,
+            can_send=access.can_send_relationship_request(user, relationship_request),
+            can_revoke=access.can_revoke_relationship_request(user, relationship_request),
+            customer_visible=access.customers_for(user)
+            .filter(pk=relationship_request.customer_id)
+            .exists(),
         )
         return context
 
@@ -271,31 +273,33 @@ class RequestSendView(ObjectMixin, ButtonMixin, View):
 
     permission = Perm.CHANGE_REQUESTS
     http_method_names = ["post"]
-    lookup = access.get_request_for
-    context_name = "invitation"
+    lookup = access.get_relationship_request_for
+    context_name = "relationship_request"
 
     def refused_url(self):
         return self.subject.get_absolute_url()
 
     def perform(self, form):
-        return relationship_services.send_request(by=self.request.user, invitation=self.subject)
+        return relationship_services.send_request(
+            by=self.request.user, relationship_request=self.subject
+        )
 
     def succeeded(self, result):
-        request, invitation = self.request, self.subject
+        request, relationship_request = self.request, self.subject
+        contact = relationship_request.contact_email
         if notifications.delivery_failed():
             messages.warning(
                 request,
-                f"The invitation could not be emailed to {invitation.contact_email}: the mail "
-                "server did not take it. Copy the link and send it yourself, or try again in a "
-                "minute.",
+                f"The invitation could not be emailed to {contact}: the mail server did not take "
+                "it. Copy the link and send it yourself, or try again in a minute.",
             )
         else:
-            messages.success(request, f"The invitation was emailed to {invitation.contact_email}.")
+            messages.success(request, f"The invitation was emailed to {contact}.")
         back = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(
             back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         ):
-            back = invitation.get_absolute_url()
+            back = relationship_request.get_absolute_url()
         return redirect(back)
 
 
@@ -304,8 +308,8 @@ class RequestRevokeView(ObjectMixin, ActionMixin, FormView):
     section = "relationships"
     template_name = "relationships/revoke.html"
     form_class = ConfirmForm
-    lookup = access.get_request_for
-    context_name = "invitation"
+    lookup = access.get_relationship_request_for
+    context_name = "relationship_request"
 
     def get_title(self):
         return f"Revoke the request to {self.subject.company_name}"
@@ -317,19 +321,21 @@ class RequestRevokeView(ObjectMixin, ActionMixin, FormView):
     def get_context_data(self, **kwargs):
         return {
             **super().get_context_data(**kwargs),
-            "invitation": self.subject,
-            "check": access.can_revoke_request(self.request.user, self.subject),
+            "relationship_request": self.subject,
+            "check": access.can_revoke_relationship_request(self.request.user, self.subject),
         }
 
     def refused_url(self):
         return self.subject.get_absolute_url()
 
     def perform(self, form):
-        return relationship_services.revoke_request(by=self.request.user, invitation=self.subject)
+        return relationship_services.revoke_request(
+            by=self.request.user, relationship_request=self.subject
+        )
 
-    def succeeded(self, invitation):
+    def succeeded(self, relationship_request):
         messages.success(self.request, "The request was revoked; its link no longer works.")
-        return redirect("relationships:detail", uuid=self.subject.uuid)
+        return redirect("relationship_requests:detail", uuid=self.subject.uuid)
 
 
 # --- Removing a relationship -----------------------------------------------------------------

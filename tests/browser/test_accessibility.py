@@ -29,7 +29,7 @@ NOT_PAGES = {
     "subscriptions:export",
     "support:export",
     "support:attachment",
-    "relationships:send",
+    "relationship_requests:send",
     "support:status",
     "support:assign",
 }
@@ -59,7 +59,9 @@ def portal(
     add_subscription(add_customer(global_admin, long_name, domain=long_domain))
     sent = send_request(
         by=sales_agent,
-        invitation=make_request(sales_agent, company=long_name, domain=f"eu{long_domain}"),
+        relationship_request=make_request(
+            sales_agent, company=long_name, domain=f"eu{long_domain}"
+        ),
     )
     objects = {
         "customer": {"uuid": held_subscription.customer.uuid},

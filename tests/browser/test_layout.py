@@ -178,7 +178,8 @@ def test_on_a_phone_long_names_and_addresses_wrap_instead_of_widening_the_page(
     domain = "contosopharmaceuticalsintl.onmicrosoft.com"
     add_subscription(add_customer(sales_agent, name, domain=domain))
     request = send_request(
-        by=sales_agent, invitation=make_request(sales_agent, company=name, domain=f"eu{domain}")
+        by=sales_agent,
+        relationship_request=make_request(sales_agent, company=name, domain=f"eu{domain}"),
     )
     phone = new_page(**PHONE)
     sign_in(phone, sales_agent.email, PASSWORD)

@@ -89,10 +89,12 @@ def test_request_accept_and_see_the_customer(new_page, sales_agent, other_partne
 
 
 def test_the_customer_declines_only_after_saying_so_twice(new_page, sales_agent):
-    invitation = make_request(sales_agent, company="Fabrikam", domain="fabrikam.onmicrosoft.com")
+    relationship_request = make_request(
+        sales_agent, company="Fabrikam", domain="fabrikam.onmicrosoft.com"
+    )
 
     customer = new_page(width=375, height=800)
-    customer.goto(reverse("invitation-link", args=[invitation.token()]))
+    customer.goto(reverse("invitation-link", args=[relationship_request.token()]))
     customer.get_by_label("Your name").fill("Kim Akers")
     customer.get_by_label("Your work email").fill("kim@fabrikam.onmicrosoft.com")
     customer.get_by_role("button", name="Decline").click()
@@ -110,28 +112,30 @@ def test_the_customer_declines_only_after_saying_so_twice(new_page, sales_agent)
     customer.get_by_role("button", name="Decline").click()
     customer.get_by_role("button", name="Yes, decline").click()
     expect(customer.get_by_text("You declined the request")).to_be_visible()
-    invitation.refresh_from_db()
-    assert invitation.status == RequestStatus.DECLINED
+    relationship_request.refresh_from_db()
+    assert relationship_request.status == RequestStatus.DECLINED
 
 
 def test_the_agent_emails_the_invitation_from_the_request_page_and_the_list(new_page, sales_agent):
-    invitation = make_request(sales_agent, company="Fabrikam", domain="fabrikam.onmicrosoft.com")
+    relationship_request = make_request(
+        sales_agent, company="Fabrikam", domain="fabrikam.onmicrosoft.com"
+    )
 
     agent = new_page()
     sign_in(agent, sales_agent.email, PASSWORD)
-    agent.goto(reverse("relationships:detail", args=[invitation.uuid]))
+    agent.goto(reverse("relationship_requests:detail", args=[relationship_request.uuid]))
     agent.get_by_role("button", name="Send the email to admin@fabrikam.onmicrosoft.com").click()
     expect(
         agent.get_by_text("The invitation was emailed to admin@fabrikam.onmicrosoft.com.")
     ).to_be_visible()
 
-    RelationshipRequest.objects.filter(pk=invitation.pk).update(  # a day later
+    RelationshipRequest.objects.filter(pk=relationship_request.pk).update(  # a day later
         last_sent_at=timezone.now() - timedelta(days=1)
     )
-    agent.goto(reverse("relationships:list"))
+    agent.goto(reverse("relationship_requests:list"))
     agent.get_by_role("button", name="Resend to admin@fabrikam.onmicrosoft.com").click()
     expect(
         agent.get_by_text("The invitation was emailed to admin@fabrikam.onmicrosoft.com.")
     ).to_be_visible()
-    invitation.refresh_from_db()
-    assert invitation.send_count == 2
+    relationship_request.refresh_from_db()
+    assert relationship_request.send_count == 2

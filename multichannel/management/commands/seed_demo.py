@@ -82,7 +82,7 @@ class Command(BaseCommand):
             )
         seed_customers(partners, timezone.localdate())
         grant_customer_access(partners.values())
-        demo_invitation = seed_requests(partners)
+        demo_request = seed_requests(partners)
         skipped = seed_moves(partners)
         skipped += seed_transfers(partners)
         with emails_held_back():
@@ -122,12 +122,9 @@ class Command(BaseCommand):
         for reason in skipped:
             self.stdout.write(self.style.WARNING(f"  Demo data skipped: {reason}"))
         self.stdout.write(f"\n  Django admin (/admin/): {SUPERUSER_EMAIL}")
-        if (
-            demo_invitation is not None
-            and demo_invitation.current_status() == RequestStatus.PENDING
-        ):
+        if demo_request is not None and demo_request.current_status() == RequestStatus.PENDING:
             self.stdout.write(
-                f"\n  Demo invitation link ({demo_invitation.partner.name} → "
-                f"{demo_invitation.company_name}), to open signed out or in a private window:\n"
-                f"  {demo_invitation.get_invitation_url(DEMO_BASE_URL)}"
+                f"\n  Demo invitation link ({demo_request.partner.name} → "
+                f"{demo_request.company_name}), to open signed out or in a private window:\n"
+                f"  {demo_request.get_invitation_url(DEMO_BASE_URL)}"
             )

@@ -6,7 +6,7 @@ from multichannel import notifications
 
 HELD_BACK_EMAILS = (
     "send_invitation",
-    "send_invitation_answer",
+    "send_request_answered",
     "send_move_reminder",
     "send_transfer_news",
     "send_support_news",

@@ -23,8 +23,8 @@ from multichannel.models import (
 from multichannel.models.requests import INVITATION_LIFETIME
 from multichannel.services.relationships import (
     Answer,
-    accept_invitation,
-    decline_invitation,
+    accept_request,
+    decline_request,
     default_email_text,
     expire_requests,
     request_relationship,
@@ -205,7 +205,7 @@ def seed_requests(partners: dict[str, Partner]) -> RelationshipRequest | None:
         with emails_held_back():
             for spec in sorted(plan, key=lambda spec: -spec.days_ago):
                 company, domain, admin = demo_tenant(spec, partners)
-                invitation = request_relationship(
+                relationship_request = request_relationship(
                     by=users[f"{spec.by}@{spec_partner.domain}"],
                     company_name=company,
                     domain=domain,
@@ -215,13 +215,13 @@ def seed_requests(partners: dict[str, Partner]) -> RelationshipRequest | None:
                     email_text=default_email_text(partner, company, list(spec.roles), spec.days),
                 )
                 if spec.outcome == ACCEPTED:
-                    accept_invitation(token=invitation.token(), answer=admin)
+                    accept_request(token=relationship_request.token(), answer=admin)
                 elif spec.outcome == DECLINED:
-                    decline_invitation(token=invitation.token(), answer=admin)
+                    decline_request(token=relationship_request.token(), answer=admin)
                 elif spec.outcome == REVOKED:
                     revoker = users[f"{spec.revoked_by}@{spec_partner.domain}"]
-                    revoke_request(by=revoker, invitation=invitation)
-                made.append((invitation.pk, spec))
+                    revoke_request(by=revoker, relationship_request=relationship_request)
+                made.append((relationship_request.pk, spec))
         for pk, spec in made:
             created = now - timedelta(days=spec.days_ago)
             first_email = created + timedelta(minutes=12)
