@@ -13,10 +13,8 @@ from multichannel.services.onboarding import confirm_source, create_new_subscrip
 from multichannel.services.relationships import send_request
 from multichannel.services.support import add_note
 from tests.browser.conftest import DESKTOP, PHONE, PageProblems, accessibility_problems, sign_in
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, add_customer, add_subscription, make_request
 from tests.test_access_matrix import MATRIX
-from tests.test_customer_views import add_customer, add_subscription
-from tests.test_relationships import make_request
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

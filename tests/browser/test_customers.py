@@ -7,8 +7,7 @@ from playwright.sync_api import expect
 
 from multichannel.models import BillingType, Channel, Subscription, SubscriptionStatus
 from tests.browser.conftest import sign_in
-from tests.factories import PASSWORD
-from tests.test_customer_views import add_customer, add_subscription
+from tests.factories import PASSWORD, add_customer, add_subscription
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,9 +8,14 @@ from multichannel.models import Channel
 from multichannel.roles import Role
 from multichannel.services.relationships import send_request
 from tests.browser.conftest import SCROLLING_BOXES, sign_in
-from tests.factories import PASSWORD, SubscriptionFactory, make_user
-from tests.test_customer_views import add_customer, add_subscription
-from tests.test_relationships import make_request
+from tests.factories import (
+    PASSWORD,
+    SubscriptionFactory,
+    add_customer,
+    add_subscription,
+    make_request,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,8 +10,7 @@ from playwright.sync_api import expect
 from multichannel.models import BillingType, Channel, Subscription, SubscriptionStatus
 from multichannel.roles import Role
 from tests.browser.conftest import sign_in
-from tests.factories import PASSWORD, make_user
-from tests.test_customer_views import add_customer, add_subscription
+from tests.factories import PASSWORD, add_customer, add_subscription, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,9 +11,7 @@ from playwright.sync_api import expect
 
 from multichannel.models import BillingType, Channel, RelationshipRequest, RequestStatus
 from tests.browser.conftest import sign_in
-from tests.factories import PASSWORD
-from tests.test_customer_views import add_customer, add_subscription
-from tests.test_relationships import make_request
+from tests.factories import PASSWORD, add_customer, add_subscription, make_request
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,8 +9,7 @@ from playwright.sync_api import expect
 from multichannel.models import SupportRequest, SupportStatus
 from multichannel.roles import Role
 from tests.browser.conftest import sign_in
-from tests.factories import PASSWORD, make_user
-from tests.test_customer_views import add_customer
+from tests.factories import PASSWORD, add_customer, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

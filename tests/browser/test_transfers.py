@@ -15,8 +15,7 @@ from multichannel.models import (
 )
 from multichannel.services.permissions import refresh_customer_access
 from tests.browser.conftest import sign_in
-from tests.factories import PASSWORD
-from tests.test_customer_views import add_customer
+from tests.factories import PASSWORD, add_customer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
