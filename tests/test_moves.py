@@ -525,6 +525,72 @@ def test_step_three_with_an_unknown_disposition_is_refused(as_sales_agent, sales
         )
 
 
+def test_step_three_chooses_nothing_for_the_user(as_sales_agent, sales_agent, azure_ea):
+    onboarding = started(sales_agent, azure_ea, services=["Web app: contoso-shop", "Storage: logs"])
+    onboarding_services.create_new_subscription(
+        by=sales_agent, onboarding=onboarding, friendly_name="Northwind production"
+    )
+
+    page = as_sales_agent.get(url("onboardings:services", onboarding))
+
+    rows = page.context["form"].forms
+    assert [r["name"].value() for r in rows[:2]] == ["Web app: contoso-shop", "Storage: logs"]
+    assert all(not r["disposition"].value() for r in rows)
+    radios = re.findall(r'<input[^>]*type="radio"[^>]*>', page.content.decode())
+    assert radios and not [r for r in radios if "checked" in r]
+    assert (
+        "Not decided yet (step 3)".lower()
+        in text(as_sales_agent.get(url("onboardings:detail", onboarding))).lower()
+    )
+
+
+def test_step_three_without_a_choice_says_so_beside_each_service_and_keeps_the_others(
+    as_sales_agent, sales_agent, azure_ea
+):
+    onboarding = at_services_step(sales_agent, azure_ea)
+    before = snapshot()
+
+    response = as_sales_agent.post(
+        url("onboardings:services", onboarding),
+        services_form(
+            ("Web app: contoso-shop", ""),
+            ("Storage: invoices", KEEP),
+            ("SQL: orders", ""),
+            ("", ""),
+        ),
+    )
+
+    rows = response.context["form"].forms
+    assert response.status_code == 200
+    message = "Choose whether it moves to us (cancelled on the old subscription) or stays."
+    assert [r.errors.get("disposition") for r in rows] == [[message], None, [message], None]
+    assert rows[1]["disposition"].value() == KEEP  # what was chosen is kept
+    assert text(response).count(message) >= 2
+    assert snapshot() == before
+
+
+def test_the_review_says_which_services_are_cancelled_on_the_old_subscription(
+    as_sales_agent, sales_agent, azure_ea
+):
+    onboarding = at_services_step(sales_agent, azure_ea)
+    onboarding_services.record_services(by=sales_agent, onboarding=onboarding, services=SERVICES)
+
+    page = text(as_sales_agent.get(url("onboardings:review", onboarding)))
+
+    assert (
+        f"These services will be cancelled on Azure EA (ID {azure_ea.external_id}): "
+        "Web app: contoso-shop." in " ".join(re.sub(r"<[^>]+>", "", page).split())
+    )
+
+    onboarding_services.record_services(
+        by=sales_agent, onboarding=onboarding, services=[("Web app: contoso-shop", KEEP)]
+    )
+    page = text(as_sales_agent.get(url("onboardings:review", onboarding)))
+    assert "No service will be cancelled on Azure EA" in " ".join(
+        re.sub(r"<[^>]+>", "", page).split()
+    )
+
+
 def test_more_rows_adds_empty_rows_and_keeps_what_was_typed(as_sales_agent, sales_agent, azure_ea):
     onboarding = at_services_step(sales_agent, azure_ea)
     before = snapshot()
@@ -575,7 +641,7 @@ def test_rows_added_with_more_rows_can_stay_empty(as_sales_agent, sales_agent, a
 
     grown = as_sales_agent.post(url("onboardings:services", onboarding), data)
     rows = grown.context["form"].forms
-    assert [r["disposition"].value() for r in rows] == [CANCEL] * 4
+    assert [r["disposition"].value() for r in rows] == [CANCEL, None, None, None]
     assert not any(r.errors for r in rows)
 
     posted = {k: v for k, v in grown.context["form"].data.items() if k != "more"}
@@ -677,7 +743,7 @@ def test_a_colleague_resumes_from_the_moves_page_where_it_stopped_with_everythin
 
     step3 = client.get(url("onboardings:services", onboarding))
     rows = [(f["name"].value(), f["disposition"].value()) for f in step3.context["form"].forms]
-    assert rows[:2] == [("Web app: contoso-shop", CANCEL), ("SQL database: orders", CANCEL)]
+    assert rows[:2] == [("Web app: contoso-shop", ""), ("SQL database: orders", "")]  # not chosen
     step2 = client.get(url("onboardings:subscription", onboarding))
     assert step2.context["form"]["friendly_name"].value() == "Northwind production"
     assert "Submitting again only renames it." in text(step2)
@@ -854,7 +920,8 @@ def test_finishing_cancels_the_services_that_move_and_keeps_the_old_subscription
         steps=3,
     )
     review = text(as_sales_agent.get(url("onboardings:review", onboarding)))
-    assert "Web app: contoso-shop — cancelled on the old subscription when you finish" in review
+    assert "These services will be cancelled on Azure EA" in review
+    assert "Web app: contoso-shop. This happens when you finish." in review
     assert "Also cancel the whole old subscription" in review
 
     response = as_sales_agent.post(url("onboardings:review", onboarding), {}, follow=True)

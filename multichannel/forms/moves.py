@@ -57,12 +57,24 @@ class NewSubscriptionForm(forms.Form):
 
 class ServiceForm(forms.Form):
     name = forms.CharField(max_length=200, required=False, label="Service or resource")
+    # No choice is made for the user: cancelling a service is theirs to choose, row by row.
     disposition = forms.ChoiceField(
         choices=ServiceDisposition.choices,
-        initial=ServiceDisposition.CANCEL,
+        required=False,
         label="What happens to it",
         widget=forms.RadioSelect,
     )
+
+    def clean(self):
+        cleaned = super().clean()
+        named = cleaned.get("name", "").strip()
+        # Left out when the choice was already refused ("Select a valid choice.").
+        if named and not cleaned.get("disposition") and "disposition" not in self.errors:
+            self.add_error(
+                "disposition",
+                "Choose whether it moves to us (cancelled on the old subscription) or stays.",
+            )
+        return cleaned
 
 
 class BaseServiceFormSet(forms.BaseFormSet):

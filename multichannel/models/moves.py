@@ -109,8 +109,9 @@ class AzureService(models.Model):
         AzureOnboarding, on_delete=models.CASCADE, related_name="services"
     )
     name = models.CharField(max_length=200)
+    # Empty until the user decides in step 3: nothing destructive is chosen for them.
     disposition = models.CharField(
-        max_length=10, choices=ServiceDisposition.choices, default=ServiceDisposition.CANCEL
+        max_length=10, choices=ServiceDisposition.choices, blank=True, default=""
     )
     cancelled_at = models.DateTimeField(null=True, blank=True)
 

@@ -299,7 +299,7 @@ class ServicesStep(OnboardingStepView):
         if self.request.method == "GET":
             kwargs["initial"] = [
                 {"name": s.name, "disposition": s.disposition} for s in self.subject.services.all()
-            ] + [{"disposition": ServiceDisposition.CANCEL}] * self.blank_rows
+            ] + [{}] * self.blank_rows
         return kwargs
 
     def post(self, request, *args, **kwargs):
@@ -311,9 +311,7 @@ class ServicesStep(OnboardingStepView):
                 total = max(0, int(data.get("services-TOTAL_FORMS", 0) or 0))
             except ValueError:
                 total = 0
-            more = min(total + self.blank_rows, 200)
-            for index in range(total, more):  # new rows start as "cancel", like the first ones
-                data.setdefault(f"services-{index}-disposition", ServiceDisposition.CANCEL)
+            more = min(total + self.blank_rows, 200)  # new rows start with nothing chosen
             data["services-TOTAL_FORMS"] = str(more)
             formset = ServiceFormSet(data, prefix="services")
             return self.render_to_response(self.get_context_data(form=formset))
@@ -354,6 +352,7 @@ class ReviewStep(OnboardingStepView):
         services = list(self.subject.services.all())
         context["moving"] = [s for s in services if s.disposition == ServiceDisposition.CANCEL]
         context["keeping"] = [s for s in services if s.disposition == ServiceDisposition.KEEP]
+        context["source"] = self.subject.source
         return context
 
     def perform(self, form):

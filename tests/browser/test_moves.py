@@ -44,6 +44,15 @@ def test_azure_onboarding_left_half_way_and_finished_by_a_colleague(
     storage = page.get_by_role("group", name="Service 3")
     expect(storage.get_by_label("Service or resource")).to_have_value("Storage account: backups")
     storage.get_by_label("Stays: keep it on the old subscription").check()
+    page.get_by_role("button", name="Save and stop here").click()  # nothing is chosen for us
+    choose = "Choose whether it moves to us (cancelled on the old subscription) or stays."
+    for number in (1, 2):
+        expect(page.get_by_role("group", name=f"Service {number}")).to_contain_text(choose)
+    expect(storage.get_by_label("Stays: keep it on the old subscription")).to_be_checked()
+    for number in (1, 2):
+        page.get_by_role("group", name=f"Service {number}").get_by_label(
+            "Moves to us: cancel it on the old subscription"
+        ).check()
     page.get_by_role("button", name="Save and stop here").click()  # what was chosen is kept
     expect(page.get_by_text("The services and what happens to each are recorded.")).to_be_visible()
     expect(page.get_by_text("Step 4 of 4")).to_be_visible()
@@ -53,9 +62,10 @@ def test_azure_onboarding_left_half_way_and_finished_by_a_colleague(
     other.get_by_role("link", name="Moves").first.click()
     other.get_by_role("link", name="Resume the onboarding of Northwind Traders").click()
     other.get_by_role("link", name="Resume").click()
-    expect(
-        other.get_by_text("App Service: northwind-web, Azure SQL Database: orders")
-    ).to_be_visible()
+    expect(other.locator("#cancellations")).to_contain_text(
+        f"These services will be cancelled on Azure EA (ID {ea.external_id}): "
+        "App Service: northwind-web, Azure SQL Database: orders."
+    )
     other.get_by_role("button", name="Finish the onboarding").click()
     expect(other.get_by_text("The onboarding is finished.")).to_be_visible()
     expect(
