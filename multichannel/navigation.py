@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from multichannel.access.base import has, is_portal_user
 from multichannel.roles import Perm
 from multichannel.urlutils import page_url
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from multichannel.models import User
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,7 @@ NAVIGATION: tuple[NavItem, ...] = (
 )
 
 
-def navigation(user) -> list[NavItem]:
+def navigation(user: User | AnonymousUser) -> list[NavItem]:
     if not is_portal_user(user):
         return []
     return [item for item in NAVIGATION if item.permission is None or has(user, item.permission)]
@@ -94,7 +100,7 @@ CAPABILITIES = {
 class Capabilities:
     """`{% if can.add_users %}` in templates: the same question `has()` answers in views."""
 
-    def __init__(self, user):
+    def __init__(self, user: User | AnonymousUser) -> None:
         self._user = user
 
     def __getattr__(self, name: str) -> bool:

@@ -1,6 +1,8 @@
 """Emails the portal sends. Services schedule them with `after_commit`."""
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -29,14 +31,14 @@ from multichannel.models import (
 logger = logging.getLogger(__name__)
 
 
-def after_commit(send, *args) -> None:
+def after_commit(send: Callable[..., None], *args: Any) -> None:
     """Send an email (`send(*args, base_url)`) once the change commits, with links to the
     address the user is on. A mail server that fails then is logged, not shown as an error
     page: the change is saved. The page then says the email could not be sent
     (`delivery_failed`), rather than that it was."""
     base_url = current_base_url()
 
-    def deliver():
+    def deliver() -> None:
         try:
             send(*args, base_url)
         except Exception:
@@ -186,7 +188,9 @@ def send_transfer_news(transfer_pk: int, what: str, base_url: str | None = None)
             )
 
 
-def send_support_news(support_pk: int, actor_pk: int, what: str, base_url: str | None = None):
+def send_support_news(
+    support_pk: int, actor_pk: int, what: str, base_url: str | None = None
+) -> None:
     """A new note, a status change or an assignment: the filer and the assignee hear of it
     (not whoever made the change)."""
 

@@ -15,7 +15,7 @@ def _resolved(prefix: str, name: str, with_uuid: bool) -> str:
     return reverse(name, args=[UUID(_PLACEHOLDER)] if with_uuid else None)
 
 
-def object_url(name: str, uuid) -> str:
+def object_url(name: str, uuid: UUID | str) -> str:
     """reverse(name, args=[uuid]) for URLs that take one uuid, at the cost of a string replace."""
     return _resolved(get_script_prefix(), name, True).replace(_PLACEHOLDER, str(uuid))
 

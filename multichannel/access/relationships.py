@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from uuid import UUID
+
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from multichannel.access.base import ALLOWED, Check, _missing, has, require
-from multichannel.models import Customer, RelationshipRequest, RequestStatus, Subscription
+from multichannel.models import Customer, RelationshipRequest, RequestStatus, Subscription, User
 from multichannel.roles import Perm
 
 
-def relationship_requests_for(viewer) -> QuerySet[RelationshipRequest]:
+def relationship_requests_for(viewer: User) -> QuerySet[RelationshipRequest]:
     require(viewer, Perm.VIEW_REQUESTS)
-    return RelationshipRequest.objects.filter(partner_id=viewer.partner_id)
+    # `require` admits only a partner's users, so partner_id is never None here.
+    return RelationshipRequest.objects.filter(partner_id=viewer.partner_id)  # type: ignore[misc]
 
 
-def get_relationship_request_for(viewer, request_uuid) -> RelationshipRequest:
+def get_relationship_request_for(viewer: User, request_uuid: UUID | str) -> RelationshipRequest:
     return get_object_or_404(
         relationship_requests_for(viewer).select_related("customer", "created_by", "partner"),
         uuid=request_uuid,
@@ -29,17 +33,21 @@ def _pending(relationship_request: RelationshipRequest) -> Check:
     return ALLOWED
 
 
-def can_send_relationship_request(viewer, relationship_request: RelationshipRequest) -> Check:
+def can_send_relationship_request(viewer: User, relationship_request: RelationshipRequest) -> Check:
     if not has(viewer, Perm.CHANGE_REQUESTS):
         return _missing(Perm.CHANGE_REQUESTS)
     return _pending(relationship_request)
 
 
-def can_revoke_relationship_request(viewer, relationship_request: RelationshipRequest) -> Check:
+def can_revoke_relationship_request(
+    viewer: User, relationship_request: RelationshipRequest
+) -> Check:
     return can_send_relationship_request(viewer, relationship_request)
 
 
-def can_remove_relationship(viewer, customer: Customer, *, managed: bool, held=None) -> Check:
+def can_remove_relationship(
+    viewer: User, customer: Customer, *, managed: bool, held: Sequence[Subscription] | None = None
+) -> Check:
     """Rule 8. `held`: the live subscriptions we hold for the customer, if already fetched."""
     if not has(viewer, Perm.REMOVE_RELATIONSHIPS):
         return _missing(Perm.REMOVE_RELATIONSHIPS)

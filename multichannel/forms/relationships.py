@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.core.validators import DomainNameValidator
 
@@ -22,14 +24,14 @@ class RequestCustomerForm(forms.Form):
         help_text="A Global admin of the customer's tenant.",
     )
 
-    def clean_domain(self):
+    def clean_domain(self) -> str:
         domain = self.cleaned_data["domain"].strip().lower().rstrip(".")
         DomainNameValidator(accept_idna=False, message="Enter a domain such as contoso.com.")(
             domain
         )
         return domain
 
-    def clean(self):
+    def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
         domain, email = cleaned.get("domain"), cleaned.get("contact_email")
         if domain and email and not in_tenant(email, domain):
@@ -60,7 +62,7 @@ class RequestRolesForm(forms.Form):
         help_text="From 1 to 730 days; there is no permanent delegated access.",
     )
 
-    def __init__(self, *args, required: bool = False, **kwargs):
+    def __init__(self, *args: Any, required: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.required = required
         if required:
@@ -70,7 +72,7 @@ class RequestRolesForm(forms.Form):
                 "include"
             ].help_text = "US Government partners always include delegated admin roles."
 
-    def clean(self):
+    def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
         include = self.required or cleaned.get("include")
         if include:

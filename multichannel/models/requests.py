@@ -1,8 +1,10 @@
 """Reseller relationship requests: the invitation a partner sends and a customer's admin accepts."""
 
+from __future__ import annotations
+
 import hashlib
 import uuid
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -42,7 +44,7 @@ class RequestStatus(models.TextChoices):
 
 
 class RelationshipRequestQuerySet(models.QuerySet):
-    def with_effective_status(self, now=None):
+    def with_effective_status(self, now: datetime | None = None) -> RelationshipRequestQuerySet:
         """`effective_status`: a pending request past its expiry reads as expired, whether or not
         the expiry command has run yet."""
         now = now or timezone.now()
@@ -56,7 +58,7 @@ class RelationshipRequestQuerySet(models.QuerySet):
             )
         )
 
-    def open(self, now=None):
+    def open(self, now: datetime | None = None) -> RelationshipRequestQuerySet:
         return self.filter(status=RequestStatus.PENDING, expires_at__gt=now or timezone.now())
 
 
@@ -158,17 +160,17 @@ class RelationshipRequest(models.Model):
             algorithm="sha256",
         ).hexdigest()
 
-    def is_expired(self, now=None) -> bool:
+    def is_expired(self, now: datetime | None = None) -> bool:
         return self.expires_at <= (now or timezone.now())
 
-    def current_status(self, now=None) -> str:
+    def current_status(self, now: datetime | None = None) -> str:
         """The status as it stands now: a pending one past its expiry is already expired,
         before the expiry run records it."""
         if self.status == RequestStatus.PENDING and self.is_expired(now):
             return RequestStatus.EXPIRED
         return self.status
 
-    def delegated_admin_until(self, accepted_on=None):
+    def delegated_admin_until(self, accepted_on: date | None = None) -> date | None:
         if not self.delegated_admin_roles or not self.delegated_admin_days:
             return None
         start = accepted_on or timezone.localdate()

@@ -9,7 +9,7 @@ ask for delegated admin roles; a relationship is removed only when we hold nothi
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -19,6 +19,7 @@ from multichannel.models import (
     Action,
     Cloud,
     Customer,
+    Partner,
     Relationship,
     RelationshipRequest,
     RelationshipStatus,
@@ -34,7 +35,9 @@ from multichannel.services.locking import fresh_actor
 from multichannel.services.permissions import refresh_customer_access
 
 
-def default_email_text(partner, company_name: str, roles: list[str], days: int | None) -> str:
+def default_email_text(
+    partner: Partner, company_name: str, roles: list[str], days: int | None
+) -> str:
     lines = [
         "Hello,",
         "",
@@ -52,13 +55,15 @@ def default_email_text(partner, company_name: str, roles: list[str], days: int |
     return "\n".join(lines)
 
 
-def check_request(partner, customer: Customer | None, roles: list[str], days: int | None) -> None:
+def check_request(
+    partner: Partner, customer: Customer | None, roles: list[str], days: int | None
+) -> None:
     """Rules that decide whether a request may be made at all (7, 9)."""
     check_cloud(partner, customer)
     check_roles(partner, roles, days)
 
 
-def check_cloud(partner, customer: Customer | None) -> None:
+def check_cloud(partner: Partner, customer: Customer | None) -> None:
     """Rule 9: a partner and its customers are in the same cloud."""
     if customer is not None and customer.cloud != partner.cloud:
         raise RuleViolation(
@@ -69,7 +74,7 @@ def check_cloud(partner, customer: Customer | None) -> None:
         )
 
 
-def check_roles(partner, roles: list[str], days: int | None) -> None:
+def check_roles(partner: Partner, roles: list[str], days: int | None) -> None:
     """Rules 7 and 9: 1 to 730 days; US Government partners always ask for roles."""
     if partner.cloud == Cloud.US_GOVERNMENT and not roles:
         raise RuleViolation(
@@ -111,6 +116,8 @@ def request_relationship(
         actor = fresh_actor(by, Perm.VIEW_REQUESTS)
         access.require(actor, Perm.ADD_REQUESTS)
         partner = actor.partner
+        if partner is None:  # a platform operator's account, not a partner's
+            raise access.RoleRequired(Perm.ADD_REQUESTS)
         customer = (
             Customer.objects.select_for_update(no_key=True).filter(primary_domain=domain).first()
         )
@@ -155,7 +162,7 @@ def request_relationship(
     return relationship_request
 
 
-def _new_tenant(partner, company_name: str, domain: str, contact_email: str) -> Customer:
+def _new_tenant(partner: Partner, company_name: str, domain: str, contact_email: str) -> Customer:
     """Add the tenant an invitation names; if another request added it a moment ago, use it."""
     try:
         with transaction.atomic():
@@ -172,7 +179,7 @@ def _new_tenant(partner, company_name: str, domain: str, contact_email: str) -> 
         return Customer.objects.select_for_update(no_key=True).get(primary_domain=domain)
 
 
-def _refuse_duplicates(partner, customer: Customer, roles: list[str]) -> None:
+def _refuse_duplicates(partner: Partner, customer: Customer, roles: list[str]) -> None:
     open_request = RelationshipRequest.objects.open().filter(partner=partner, customer=customer)
     if open_request.exists():
         raise RuleViolation(
@@ -192,7 +199,7 @@ def _refuse_duplicates(partner, customer: Customer, roles: list[str]) -> None:
 
 
 def _locked_pending(
-    by: User, relationship_request, refusal: str
+    by: User, relationship_request: RelationshipRequest, refusal: str
 ) -> tuple[User, RelationshipRequest]:
     """The actor as it is now and the request, locked; refused unless still pending.
     `refusal` is the message, with {status} for what the request is instead."""
@@ -431,7 +438,7 @@ def decline_request(
     return locked
 
 
-def expire_requests(now=None) -> int:
+def expire_requests(now: datetime | None = None) -> int:
     """Mark pending invitations past their 90 days as expired (run by cron or a scheduler)."""
     now = now or timezone.now()
     count = 0
@@ -467,7 +474,7 @@ def expire_requests(now=None) -> int:
 # --- Removing a relationship -----------------------------------------------------------------
 
 
-def live_subscriptions_we_hold(partner_id, customer) -> list[Subscription]:
+def live_subscriptions_we_hold(partner_id: int, customer: Customer) -> list[Subscription]:
     return list(
         Subscription.objects.live()
         .held_by(partner_id)
@@ -476,14 +483,17 @@ def live_subscriptions_we_hold(partner_id, customer) -> list[Subscription]:
     )
 
 
-def lock_active_relationship(partner_id, customer_id) -> Relationship | None:
+def lock_active_relationship(partner_id: int | None, customer_id: int) -> Relationship | None:
     """The partner's active reseller relationship with the customer, locked until the
     transaction ends, or None when there is none. Removing it takes this lock before it checks
     what we hold (rule 8); whatever would make us hold more, or ask for more, takes it too, so
     the two wait for each other instead of both passing their checks at the same moment."""
     return (
         Relationship.objects.select_for_update(no_key=True)
-        .filter(partner_id=partner_id, customer_id=customer_id, status=RelationshipStatus.ACTIVE)
+        # A user without a partner (None) has no relationship: the filter finds nothing.
+        .filter(  # type: ignore[misc]
+            partner_id=partner_id, customer_id=customer_id, status=RelationshipStatus.ACTIVE
+        )
         .first()
     )
 
@@ -494,10 +504,13 @@ def remove_relationship(*, by: User, customer: Customer) -> Relationship:
     with transaction.atomic():
         actor = fresh_actor(by, Perm.VIEW_REQUESTS)
         access.require(actor, Perm.REMOVE_RELATIONSHIPS)
-        relationship = lock_active_relationship(actor.partner_id, customer.pk)
+        partner_id = actor.partner_id
+        if partner_id is None:  # a platform operator's account, not a partner's
+            raise access.RoleRequired(Perm.REMOVE_RELATIONSHIPS)
+        relationship = lock_active_relationship(partner_id, customer.pk)
         if relationship is None:
             raise RuleViolation("There is no active reseller relationship to remove.")
-        held = live_subscriptions_we_hold(actor.partner_id, customer)
+        held = live_subscriptions_we_hold(partner_id, customer)
         if held:
             raise RuleViolation(
                 "Cancel or transfer what we hold for this customer first: "

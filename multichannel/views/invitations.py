@@ -6,14 +6,18 @@ holds nothing secret. Like the database (rule 5), the session never holds the to
 That page's form carries a CSRF token like every other form; the portal's `same-origin`
 referrer policy lets the browser name its origin when it posts the answer."""
 
+from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
 
 from multichannel.forms.relationships import AnswerForm
+from multichannel.models import RelationshipRequest
 from multichannel.services import relationships as relationship_services
 from multichannel.services.errors import RuleViolation
 from multichannel.views.mixins import add_violation
@@ -22,7 +26,7 @@ LINK = "portal_invitation_link"  # the session key holding the link's hash
 OLD_TOKEN = "portal_invitation_token"  # noqa: S105 (where sessions once kept the token itself)
 
 
-def _link_hash(request) -> str | None:
+def _link_hash(request: HttpRequest) -> str | None:
     """The hash of the link this visitor opened; a token left in an older session is replaced
     by its hash."""
     token = request.session.pop(OLD_TOKEN, None)
@@ -31,11 +35,11 @@ def _link_hash(request) -> str | None:
     return request.session.get(LINK)
 
 
-def no_referrer(view):
+def no_referrer(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """The landing page's own address holds the token: nothing it leads to may learn it."""
 
     @wraps(view)
-    def wrapped(request, *args, **kwargs):
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = view(request, *args, **kwargs)
         response["Referrer-Policy"] = "no-referrer"
         return response
@@ -45,7 +49,7 @@ def no_referrer(view):
 
 @method_decorator([no_referrer, never_cache], name="dispatch")
 class InvitationLinkView(View):
-    def get(self, request, token):
+    def get(self, request: HttpRequest, token: str) -> HttpResponse:
         request.session[LINK] = relationship_services.link_hash(token)
         return redirect("invitation")
 
@@ -54,7 +58,9 @@ class InvitationLinkView(View):
 class InvitationView(View):
     template_name = "invitations/answer.html"
 
-    def _problem(self, request, problem):
+    def _problem(
+        self, request: HttpRequest, problem: relationship_services.InvitationLinkProblem
+    ) -> HttpResponse:
         return render(
             request,
             "invitations/problem.html",
@@ -62,7 +68,7 @@ class InvitationView(View):
             status=problem.status,
         )
 
-    def get(self, request):
+    def get(self, request: HttpRequest) -> HttpResponse:
         try:
             relationship_request = relationship_services.find_request_by_link(
                 token_hash=_link_hash(request)
@@ -71,7 +77,14 @@ class InvitationView(View):
             return self._problem(request, problem)
         return self._page(request, relationship_request, AnswerForm())
 
-    def _page(self, request, relationship_request, form, status=200, confirm_decline=False):
+    def _page(
+        self,
+        request: HttpRequest,
+        relationship_request: RelationshipRequest,
+        form: AnswerForm,
+        status: int = 200,
+        confirm_decline: bool = False,
+    ) -> HttpResponse:
         context = {
             "relationship_request": relationship_request,
             "form": form,
@@ -81,15 +94,15 @@ class InvitationView(View):
         }
         return render(request, self.template_name, context, status=status)
 
-    def post(self, request):
+    def post(self, request: HttpRequest) -> HttpResponse:
         link = _link_hash(request)
         try:
             relationship_request = relationship_services.find_request_by_link(token_hash=link)
         except relationship_services.InvitationLinkProblem as problem:
             return self._problem(request, problem)
         if request.POST.get("answer") == "back":  # from "Decline for good?": what was typed stays
-            typed = {key: request.POST.get(key, "") for key in ("name", "email")}
-            return self._page(request, relationship_request, AnswerForm(initial=typed))
+            kept = {key: request.POST.get(key, "") for key in ("name", "email")}
+            return self._page(request, relationship_request, AnswerForm(initial=kept))
         form = AnswerForm(request.POST)
         accepting = request.POST.get("answer") == "accept"
         if form.is_valid():  # every problem at once, not one per attempt
