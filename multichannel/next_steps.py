@@ -10,7 +10,16 @@ from datetime import date
 
 from django.urls import reverse
 
-from multichannel.models import BillingType, Channel, Subscription, SubscriptionStatus
+from multichannel import access
+from multichannel.models import (
+    AzureOnboarding,
+    BillingType,
+    Channel,
+    OnboardingStatus,
+    Subscription,
+    SubscriptionStatus,
+)
+from multichannel.roles import Perm
 from multichannel.urlutils import object_url
 
 
@@ -20,6 +29,7 @@ class Kind:
     REQUEST_RELATIONSHIP = "request_relationship"
     PLAN_MOVE = "plan_move"
     ONBOARD_AZURE = "onboard_azure"
+    ONBOARDING = "onboarding"  # an onboarding of it is under way
     SWITCH_PARTNER = "switch_partner"
 
 
@@ -30,6 +40,7 @@ class NextStep:
     detail: str
     tone: str  # a Bootstrap colour name for the badge
     actionable: bool = True  # False: guidance only, whatever flows exist
+    url: str = ""  # where the step goes on, when it is already under way
 
 
 @dataclass(frozen=True)
@@ -38,9 +49,29 @@ class StepAction:
     url: str
 
 
+def onboardings_in_progress(viewer, subscriptions) -> dict[int, AzureOnboarding]:
+    """The partner's onboardings under way of these subscriptions, by subscription id: one query
+    whatever the subscriptions (a page costs the same with one row or many)."""
+    ids = [s.pk for s in subscriptions]
+    if not ids or not access.has(viewer, Perm.VIEW_ONBOARDINGS):
+        return {}
+    return {
+        onboarding.source_id: onboarding
+        for onboarding in access.onboardings_for(viewer)
+        .filter(status=OnboardingStatus.IN_PROGRESS, source_id__in=ids)
+        .only("uuid", "source_id", "reached", "status")
+    }
+
+
 def next_step(
-    subscription: Subscription, *, partner_id: int, relationship_active: bool, today: date
+    subscription: Subscription,
+    *,
+    partner_id: int,
+    relationship_active: bool,
+    today: date,
+    onboarding: AzureOnboarding | None = None,
 ) -> NextStep:
+    """`onboarding`: our onboarding of it in progress, if any (see `onboardings_in_progress`)."""
     status = subscription.status
     if status in (SubscriptionStatus.CANCELLED, SubscriptionStatus.EXPIRED):
         return NextStep(
@@ -95,6 +126,14 @@ def next_step(
             "request; the services keep running.",
             "primary",
         )
+    if onboarding is not None and not onboarding.is_finished:
+        return NextStep(
+            Kind.ONBOARDING,
+            f"Onboarding in progress — step {onboarding.reached} of 4",
+            "Its onboarding to Azure under us is under way: resume it where it stands.",
+            "warning",
+            url=onboarding.get_step_url(),
+        )
     return NextStep(
         Kind.ONBOARD_AZURE,
         "Onboard to Azure under our partner",
@@ -144,6 +183,8 @@ def action_for(step: NextStep, subscription: Subscription) -> StepAction | None:
         return StepAction("Request a reseller relationship", url)
     if step.kind == Kind.ONBOARD_AZURE:
         return StepAction("Onboard", object_url("subscriptions:onboard", subscription.uuid))
+    if step.kind == Kind.ONBOARDING:
+        return StepAction("Resume", step.url)
     if step.kind == Kind.SWITCH_PARTNER and subscription.partner_of_record_id:
         query = (
             f"?customer={subscription.customer.uuid}&source={subscription.partner_of_record.uuid}"

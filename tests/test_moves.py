@@ -1514,6 +1514,47 @@ def test_the_customer_page_links_each_subscription_to_its_move(
     assert f'href="{plan}">Plan the move<span class="visually-hidden"> Microsoft 365 E3' in page
 
 
+def test_an_onboarding_in_progress_is_the_next_step_everywhere_with_one_click_to_resume(
+    as_sales_agent, sales_agent, northwind, azure_ea
+):
+    onboarding = at_services_step(sales_agent, azure_ea)  # stands at step 3
+    resume = url("onboardings:services", onboarding)
+    said = "Onboarding in progress — step 3 of 4"
+
+    pages = {
+        "subscriptions": text(as_sales_agent.get(reverse("subscriptions:list"))),
+        "customer": text(as_sales_agent.get(url("customers:detail", northwind))),
+        "subscription": text(as_sales_agent.get(url("subscriptions:detail", azure_ea))),
+        "start": text(as_sales_agent.get(url("subscriptions:onboard", azure_ea))),
+        "onboardings": text(as_sales_agent.get(reverse("onboardings:list"))),
+    }
+
+    for name in ("subscriptions", "customer", "subscription"):
+        assert said in pages[name], name
+        assert "Onboard to Azure under our partner" not in pages[name], name
+        assert f'href="{resume}">Resume' in pages[name], name
+        assert url("subscriptions:onboard", azure_ea) not in pages[name], name
+    assert f'href="{resume}">Resume it at step 3' in pages["start"]
+    # The Moves list's Resume goes straight to the step, not to a summary with another Resume.
+    assert (
+        f'href="{resume}">Resume<span class="visually-hidden"> the onboarding of'
+        in (pages["onboardings"])
+    )
+
+
+def test_once_finished_the_subscription_no_longer_says_in_progress(
+    as_sales_agent, sales_agent, azure_ea
+):
+    onboarding = at_services_step(sales_agent, azure_ea)
+    onboarding_services.record_services(by=sales_agent, onboarding=onboarding, services=SERVICES)
+    onboarding_services.finish(by=sales_agent, onboarding=onboarding, cancel_source=False)
+
+    page = text(as_sales_agent.get(reverse("subscriptions:list")))
+
+    assert "Onboarding in progress" not in page
+    assert "Onboard to Azure under our partner" in page
+
+
 # --- 10. What the lists cost ------------------------------------------------------------------
 
 QUERY_BOUND = 6  # measured, SQLite and PostgreSQL: session, user, roles, permissions, count, page

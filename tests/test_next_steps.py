@@ -13,10 +13,13 @@ import pytest
 from django.urls import NoReverseMatch
 
 from multichannel.models import (
+    AzureOnboarding,
     BillingType,
     Channel,
     CommerceType,
     Customer,
+    OnboardingStatus,
+    OnboardingStep,
     Partner,
     Subscription,
     SubscriptionStatus,
@@ -349,3 +352,29 @@ def test_it_links_a_managed_subscription_to_its_page():
     assert action is not None
     assert action.label == "Manage"
     assert str(sub.uuid) in action.url
+
+
+@pytest.mark.parametrize("reached", list(OnboardingStep))
+def test_it_says_an_onboarding_is_in_progress_and_resumes_it_at_its_step(reached):
+    sub = subscription(billing_type=BillingType.USAGE, channel=Channel.EA)
+    onboarding = AzureOnboarding(source=sub, reached=reached)
+    step = next_step(
+        sub, partner_id=US.pk, relationship_active=True, today=TODAY, onboarding=onboarding
+    )
+
+    assert step.kind == Kind.ONBOARDING
+    assert step.title == f"Onboarding in progress — step {int(reached)} of 4"
+    assert "Onboard to Azure" not in step.title
+    action = action_for(step, sub)
+    assert action.label == "Resume"
+    path = {1: "existing", 2: "new-subscription", 3: "services", 4: "review"}[reached]
+    assert action.url == f"/onboardings/{onboarding.uuid}/{path}/"
+
+
+def test_a_finished_onboarding_leaves_the_usual_step():
+    sub = subscription(billing_type=BillingType.USAGE, channel=Channel.EA)
+    onboarding = AzureOnboarding(source=sub, reached=4, status=OnboardingStatus.FINISHED)
+    step = next_step(
+        sub, partner_id=US.pk, relationship_active=True, today=TODAY, onboarding=onboarding
+    )
+    assert step.kind == Kind.ONBOARD_AZURE

@@ -25,6 +25,14 @@ class OnboardingStep(models.IntegerChoices):
     REVIEW = 4, "Review and finish"
 
 
+ONBOARDING_STEP_URLS = {
+    OnboardingStep.SOURCE: "onboardings:source",
+    OnboardingStep.NEW_SUBSCRIPTION: "onboardings:subscription",
+    OnboardingStep.SERVICES: "onboardings:services",
+    OnboardingStep.REVIEW: "onboardings:review",
+}
+
+
 class AzureOnboarding(models.Model):
     """A resumable walk-through moving one usage-based subscription's services to a new Azure
     subscription under our partner. Each step is saved as it is done."""
@@ -91,6 +99,13 @@ class AzureOnboarding(models.Model):
 
     def get_absolute_url(self) -> str:
         return object_url("onboardings:detail", self.uuid)
+
+    def get_step_url(self, step: int | None = None) -> str:
+        """The page of `step` (by default the step it has reached: where to resume it); once
+        finished, its summary."""
+        if self.is_finished:
+            return self.get_absolute_url()
+        return object_url(ONBOARDING_STEP_URLS[step or self.reached], self.uuid)
 
     @property
     def is_finished(self) -> bool:

@@ -22,7 +22,13 @@ from multichannel.models import (
     SubscriptionStatus,
 )
 from multichannel.models.subscriptions import CHANNEL_GROUPS, channel_group
-from multichannel.next_steps import NextStep, StepAction, action_for, next_step
+from multichannel.next_steps import (
+    NextStep,
+    StepAction,
+    action_for,
+    next_step,
+    onboardings_in_progress,
+)
 from multichannel.roles import Perm
 from multichannel.services import customers as customer_services
 from multichannel.views.lists import Column, CsvExportMixin, FilteredListView, yes_no
@@ -271,6 +277,7 @@ class CustomerDetailView(CustomerMixin, TemplateView):
                 customer.subscriptions.select_related("partner_of_record"),
                 key=lambda s: (_channel_group(s, partner_id), s.offer_name, s.pk),
             )
+            onboardings = onboardings_in_progress(user, subscriptions)
             for (_, label), members in groupby(
                 subscriptions, key=lambda s: _channel_group(s, partner_id)
             ):
@@ -279,7 +286,11 @@ class CustomerDetailView(CustomerMixin, TemplateView):
                     if subscription.is_live and subscription.held_by(partner_id):
                         held.append(subscription)
                     step = next_step(
-                        subscription, partner_id=partner_id, relationship_active=True, today=today
+                        subscription,
+                        partner_id=partner_id,
+                        relationship_active=True,
+                        today=today,
+                        onboarding=onboardings.get(subscription.pk),
                     )
                     rows.append(SubscriptionRow.of(subscription, step, partner_id))
                 groups.append((label, rows))

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.generic import FormView, TemplateView
@@ -37,18 +37,10 @@ from multichannel.views.subscriptions import SubscriptionMixin
 
 ONBOARDINGS_CRUMB = ("Azure onboarding", reverse_lazy("onboardings:list"))
 MOVES_CRUMB = ("Planned moves", reverse_lazy("moves:list"))
-STEP_URLS = {
-    OnboardingStep.SOURCE: "onboardings:source",
-    OnboardingStep.NEW_SUBSCRIPTION: "onboardings:subscription",
-    OnboardingStep.SERVICES: "onboardings:services",
-    OnboardingStep.REVIEW: "onboardings:review",
-}
 
 
 def step_url(onboarding: AzureOnboarding, step: int | None = None) -> str:
-    if onboarding.is_finished:
-        return onboarding.get_absolute_url()
-    return reverse(STEP_URLS[step or onboarding.reached], args=[onboarding.uuid])
+    return onboarding.get_step_url(step)
 
 
 # --- Lists ------------------------------------------------------------------------------------

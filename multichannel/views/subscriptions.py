@@ -8,7 +8,7 @@ from django.views.generic import FormView, TemplateView
 from multichannel import access
 from multichannel.filtersets import SubscriptionFilterSet
 from multichannel.forms.customers import AutoRenewForm, ConfirmForm, SeatsForm
-from multichannel.next_steps import action_for, next_step
+from multichannel.next_steps import action_for, next_step, onboardings_in_progress
 from multichannel.roles import Perm
 from multichannel.services import subscriptions as subscription_services
 from multichannel.views.lists import Column, CsvExportMixin, FilteredListView, yes_no
@@ -46,10 +46,18 @@ class SubscriptionListView(PortalMixin, FilteredListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user, today = self.request.user, timezone.localdate()
-        context["rows"] = [
-            (s, next_step(s, partner_id=user.partner_id, relationship_active=True, today=today))
-            for s in context["page_obj"].object_list
-        ]
+        subscriptions = context["page_obj"].object_list
+        onboardings = onboardings_in_progress(user, subscriptions)
+        context["rows"] = []
+        for s in subscriptions:
+            step = next_step(
+                s,
+                partner_id=user.partner_id,
+                relationship_active=True,
+                today=today,
+                onboarding=onboardings.get(s.pk),
+            )
+            context["rows"].append((s, step, action_for(step, s)))
         return context
 
 
@@ -113,7 +121,13 @@ class SubscriptionDetailView(SubscriptionMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user, s = self.request.user, self.subject
-        step = next_step(s, partner_id=user.partner_id, relationship_active=True, today=self.today)
+        step = next_step(
+            s,
+            partner_id=user.partner_id,
+            relationship_active=True,
+            today=self.today,
+            onboarding=onboardings_in_progress(user, [s]).get(s.pk),
+        )
         action = action_for(step, s)
         context.update(
             step=step,

@@ -56,12 +56,17 @@ def test_azure_onboarding_left_half_way_and_finished_by_a_colleague(
     page.get_by_role("button", name="Save and stop here").click()  # what was chosen is kept
     expect(page.get_by_text("The services and what happens to each are recorded.")).to_be_visible()
     expect(page.get_by_text("Step 4 of 4")).to_be_visible()
+    page.goto(f"/customers/{customer.uuid}/")  # the next step says so, and resumes in one click
+    expect(page.get_by_text("Onboarding in progress — step 4 of 4")).to_be_visible()
+    expect(page.get_by_role("link", name="Onboard Azure EA")).to_have_count(0)
+    page.get_by_role("link", name="Resume Azure EA").click()
+    expect(page.locator('[aria-current="step"]')).to_contain_text("Review and finish")
 
     other = new_page()
     sign_in(other, colleague.email, PASSWORD)
     other.get_by_role("link", name="Moves").first.click()
     other.get_by_role("link", name="Resume the onboarding of Northwind Traders").click()
-    other.get_by_role("link", name="Resume").click()
+    expect(other.locator('[aria-current="step"]')).to_contain_text("Review and finish")  # at once
     expect(other.locator("#cancellations")).to_contain_text(
         f"These services will be cancelled on Azure EA (ID {ea.external_id}): "
         "App Service: northwind-web, Azure SQL Database: orders."
