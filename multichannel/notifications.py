@@ -1,12 +1,14 @@
 """Emails the portal sends. Services schedule them with `after_commit`."""
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
+from django.core.mail import get_connection, send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -30,22 +32,51 @@ from multichannel.models import (
 
 logger = logging.getLogger(__name__)
 
+# The mail backend for emails scheduled now (None: settings.EMAIL_BACKEND).
+_mail_backend: ContextVar[str | None] = ContextVar("mail_backend", default=None)
+
+
+@contextmanager
+def sent_through(backend: str | None) -> Iterator[None]:
+    """Emails scheduled inside go through `backend` (a Django mail backend's path) when they
+    are sent, even if that is after the block, once the transaction commits. The demo data uses
+    the dummy backend: its people are made up."""
+    token = _mail_backend.set(backend)
+    try:
+        yield
+    finally:
+        _mail_backend.reset(token)
+
 
 def after_commit(send: Callable[..., None], *args: Any) -> None:
     """Send an email (`send(*args, base_url)`) once the change commits, with links to the
-    address the user is on. A mail server that fails then is logged, not shown as an error
-    page: the change is saved. The page then says the email could not be sent
-    (`delivery_failed`), rather than that it was."""
+    address the user is on and through the backend chosen now (`sent_through`). A mail server
+    that fails then is logged, not shown as an error page: the change is saved. The page then
+    says the email could not be sent (`delivery_failed`), rather than that it was."""
     base_url = current_base_url()
+    backend = _mail_backend.get()
 
     def deliver() -> None:
         try:
-            send(*args, base_url)
+            with sent_through(backend):
+                send(*args, base_url)
         except Exception:
             logger.exception("An email could not be sent (%s).", send.__name__)
             note_undelivered()
 
     transaction.on_commit(deliver)
+
+
+def _send_mail(*, subject: str, message: str, recipient_list: list[str]) -> None:
+    backend = _mail_backend.get()
+    connection = get_connection(backend) if backend else None
+    send_mail(
+        subject=subject,
+        message=message,
+        from_email=None,
+        recipient_list=recipient_list,
+        connection=connection,
+    )
 
 
 def delivery_failed() -> bool:
@@ -72,10 +103,9 @@ def send_set_password_link(user_pk: int, base_url: str | None = None) -> None:
         "url": set_password_url(user, base_url),
         "valid_days": settings.PASSWORD_RESET_TIMEOUT // 86400,
     }
-    send_mail(
+    _send_mail(
         subject=f"Set your password for the {user.partner.name} partner portal",
         message=render_to_string("emails/set_password.txt", context),
-        from_email=None,
         recipient_list=[user.email],
     )
 
@@ -92,10 +122,9 @@ def send_invitation(request_pk: int, base_url: str | None = None) -> None:
         "url": relationship_request.get_invitation_url(base_url),
     }
     partner, customer = relationship_request.partner.name, relationship_request.company_name
-    send_mail(
+    _send_mail(
         subject=f"{partner} invites {customer} to a reseller relationship",
         message=render_to_string("emails/invitation.txt", context),
-        from_email=None,
         recipient_list=[relationship_request.contact_email],
     )
 
@@ -111,10 +140,9 @@ def send_request_answered(request_pk: int, base_url: str | None = None) -> None:
         "url": absolute_url(relationship_request.get_absolute_url(), base_url),
     }
     answer = relationship_request.get_status_display().lower()
-    send_mail(
+    _send_mail(
         subject=f"{relationship_request.company_name} {answer} your reseller relationship request",
         message=render_to_string("emails/request_answered.txt", context),
-        from_email=None,
         recipient_list=[relationship_request.created_by.email],
     )
 
@@ -131,11 +159,10 @@ def send_move_reminder(move_pk: int, base_url: str | None = None) -> None:
         "move": move,
         "url": absolute_url(move.get_absolute_url(), base_url),
     }
-    send_mail(
+    _send_mail(
         subject=f"{move.subscription.offer_name} for {move.customer.company_name} can move to "
         f"us on {move.term_end:%Y-%m-%d}",
         message=render_to_string("emails/move_reminder.txt", context),
-        from_email=None,
         recipient_list=recipients,
     )
 
@@ -180,10 +207,9 @@ def send_transfer_news(transfer_pk: int, what: str, base_url: str | None = None)
     }
     for recipients, template in messages:
         if recipients:
-            send_mail(
+            _send_mail(
                 subject=subjects[template],
                 message=render_to_string(f"emails/{template}.txt", context),
-                from_email=None,
                 recipient_list=sorted(set(recipients)),
             )
 
@@ -216,9 +242,8 @@ def send_support_news(
         f"{support.get_status_display().lower()}",
         "assigned": f"Support request #{support.number} is assigned to you: {support.title}",
     }
-    send_mail(
+    _send_mail(
         subject=subjects[what],
         message=render_to_string("emails/support_news.txt", context),
-        from_email=None,
         recipient_list=recipients,
     )

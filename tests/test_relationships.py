@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from multichannel import access
+from multichannel import access, notifications
 from multichannel.models import (
     Action,
     AuditEntry,
@@ -1333,3 +1333,18 @@ def test_a_role_outside_the_list_is_refused_not_dropped(sales_agent, litware):
     with pytest.raises(RuleViolation, match="Unknown role: Global administrator"):
         make_request(sales_agent, roles=("Global administrator", "Global reader"), days=30)
     assert not RelationshipRequest.objects.exists()
+
+
+def test_an_email_goes_through_the_mail_backend_chosen_when_it_was_scheduled(
+    as_sales_agent, relationship_request, django_capture_on_commit_callbacks
+):
+    # The demo data schedules its emails through the dummy backend; they are sent, and dropped,
+    # only when its transaction commits, after the block.
+    dummy = "django.core.mail.backends.dummy.EmailBackend"
+    with django_capture_on_commit_callbacks(execute=True), notifications.sent_through(dummy):
+        notifications.after_commit(notifications.send_invitation, relationship_request.pk)
+    assert mail.outbox == []
+
+    send(as_sales_agent, relationship_request, django_capture_on_commit_callbacks)
+    (message,) = mail.outbox
+    assert message.to == [relationship_request.contact_email]
