@@ -354,10 +354,9 @@ def test_the_azure_plans_the_seed_added_keep_their_customers_ordinary(seeded):
     for subscription in in_transfers:
         subscription.clean()
     for subscription in added:
-        assert (subscription.offer_name, subscription.offer_id) == (
-            AZURE_PLAN.name,
-            AZURE_PLAN.offer_id,
-        )
+        assert subscription.offer_name.startswith(f"{AZURE_PLAN.name} — ")
+        assert subscription.offer_id == AZURE_PLAN.offer_id
+        assert subscription.friendly_name  # each told apart in a transfer's preview
         assert subscription.source in (Source.CREATED, Source.TRANSFERRED)
     for transfer in transfers():
         assert 1 <= transfer.customer.subscriptions.count() <= 8

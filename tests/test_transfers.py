@@ -391,6 +391,58 @@ def test_the_next_step_link_opens_the_form_filled_in_with_what_would_move(
     assert [s.pk for s in response.context["eligible"]] == [production.pk]
 
 
+def test_show_what_would_move_names_each_azure_subscription_and_gives_its_id(
+    as_sales_agent, northwind, other_partner
+):
+    unnamed = [azure(northwind, other_partner, "Azure plan") for _ in range(2)]
+    named = azure(northwind, other_partner, "Azure plan — Northwind analytics")
+
+    response = as_sales_agent.post(
+        reverse("transfers:new"), {**form_data(northwind, other_partner), "review": "1"}
+    )
+
+    preview = text(response).split('id="eligible-heading"')[1]
+    assert preview.count("Azure plan (no name)") == 2
+    assert "<strong>Northwind analytics</strong>" in preview
+    for subscription in [*unnamed, named]:
+        assert f'Subscription ID <code class="break-anywhere">{subscription.external_id}' in (
+            preview
+        )
+
+
+def test_the_customer_choice_offers_only_customers_with_something_to_ask_for(
+    as_sales_agent, partner, northwind, other_partner, production
+):
+    nothing_elsewhere = make_managed_customer(partner, company_name="Litware")
+    azure(nothing_elsewhere, partner, "Azure we already hold")
+    asked_already = make_managed_customer(partner, company_name="Fourth Coffee")
+    share(asked_already, other_partner)
+    pending = azure(asked_already, other_partner, "Azure plan — asked for")
+    transfer_services.request_transfer(
+        by=make_user(partner, Role.SALES_AGENT, email="asker@contoso.example"),
+        customer=asked_already,
+        source_partner=other_partner,
+        notify_email=CUSTOMER_CONTACT,
+    )
+    assert pending.transfer_items.exists()
+
+    form = as_sales_agent.get(reverse("transfers:new")).context["form"]
+
+    assert list(form.fields["customer"].queryset) == [northwind]
+
+
+def test_with_no_customer_to_ask_for_the_page_says_why_instead_of_a_form(
+    as_sales_agent, northwind, other_partner
+):
+    response = as_sales_agent.get(reverse("transfers:new"))
+
+    page = " ".join(text(response).split())
+    assert response.context["no_customers"]
+    assert "No customers to ask a transfer for yet." in page
+    assert "None of the customers we have a reseller relationship with has one" in page
+    assert "Send the request" not in page
+
+
 def test_show_what_would_move_lists_eligible_azure_and_license_based_ones_to_plan_instead(
     as_sales_agent, northwind, other_partner, partner, production, development, office
 ):
@@ -598,8 +650,10 @@ def test_a_subscription_already_in_a_pending_transfer_is_not_asked_for_again(
         reverse("transfers:new"), {**form_data(northwind, other_partner), "review": "1"}
     )
 
-    assert review.context["eligible"] == []
-    assert "No active Azure subscription that is not already in a pending transfer." in text(review)
+    # Nothing left to ask for: the customer is no longer offered.
+    assert northwind not in review.context["form"].fields["customer"].queryset
+    assert "customer" in review.context["form"].errors
+    assert "eligible" not in review.context
     assert snapshot() == before
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from multichannel.access.base import ALLOWED, Check, _granted, _missing, has, require
-from multichannel.access.customers import manages_customer
+from multichannel.access.customers import managed_customers_for, manages_customer
 from multichannel.models import (
     AuditEntry,
     BillingType,
+    Channel,
+    Customer,
     LineItemStatus,
     Subscription,
     SubscriptionStatus,
@@ -40,10 +42,10 @@ def get_transfer_for(viewer, transfer_uuid) -> TransferRequest:
     )
 
 
-def eligible_for_transfer(customer, source_partner_id) -> QuerySet[Subscription]:
-    """Rule 12: the customer's active usage-based subscriptions the source partner holds, not
-    already in a pending transfer. A suspended one is not active, so it is not offered;
-    license-based ones never are (rule 10)."""
+def transferable() -> QuerySet[Subscription]:
+    """Rule 12: active usage-based subscriptions held by a CSP partner, not already in a pending
+    transfer. A suspended one is not active, so it is not offered; license-based ones never are
+    (rule 10)."""
     in_pending = TransferLineItem.objects.filter(
         status=LineItemStatus.PENDING,
         transfer__status=TransferStatus.PENDING,
@@ -51,11 +53,29 @@ def eligible_for_transfer(customer, source_partner_id) -> QuerySet[Subscription]
     ).values("subscription_id")
     return (
         Subscription.objects.filter(status=SubscriptionStatus.ACTIVE)
-        .held_by(source_partner_id)
-        .filter(customer=customer, billing_type=BillingType.USAGE)
+        .filter(billing_type=BillingType.USAGE, channel=Channel.CSP)
         .exclude(pk__in=in_pending)
+    )
+
+
+def eligible_for_transfer(customer, source_partner_id) -> QuerySet[Subscription]:
+    """The customer's subscriptions the source partner could transfer (see `transferable`)."""
+    return (
+        transferable()
+        .held_by(source_partner_id)
+        .filter(customer=customer)
         .order_by("offer_name", "pk")
     )
+
+
+def customers_to_ask_transfers_for(viewer) -> QuerySet[Customer]:
+    """The customers we work with that have something we could ask another partner for."""
+    held_elsewhere = (
+        transferable()
+        .filter(customer=OuterRef("pk"))
+        .exclude(partner_of_record_id=viewer.partner_id)
+    )
+    return managed_customers_for(viewer).filter(Exists(held_elsewhere))
 
 
 def can_request_transfer(viewer, customer, source_partner, *, managed=None) -> Check:

@@ -1,15 +1,7 @@
 from django import forms
-from django.db.models import Exists, OuterRef
 
-from multichannel import access
-from multichannel.models import (
-    BillingType,
-    Channel,
-    Partner,
-    ProductType,
-    Subscription,
-    SubscriptionStatus,
-)
+from multichannel.access.transfers import customers_to_ask_transfers_for
+from multichannel.models import Partner, ProductType
 
 
 class TransferRequestForm(forms.Form):
@@ -18,7 +10,8 @@ class TransferRequestForm(forms.Form):
         to_field_name="uuid",
         empty_label="Choose a customer",
         help_text=(
-            "Customers we have a reseller relationship with whose Azure another partner holds."
+            "Customers we have a reseller relationship with whose active Azure another partner "
+            "holds, not already asked for."
         ),
     )
     source_partner = forms.ModelChoiceField(
@@ -42,15 +35,8 @@ class TransferRequestForm(forms.Form):
 
     def __init__(self, *args, viewer, **kwargs):
         super().__init__(*args, **kwargs)
-        held_elsewhere = (
-            Subscription.objects.filter(status=SubscriptionStatus.ACTIVE)  # rule 12
-            .filter(customer=OuterRef("pk"), billing_type=BillingType.USAGE, channel=Channel.CSP)
-            .exclude(partner_of_record_id=viewer.partner_id)
-        )
-        self.fields["customer"].queryset = (
-            access.managed_customers_for(viewer)
-            .filter(Exists(held_elsewhere))
-            .order_by("company_name")
+        self.fields["customer"].queryset = customers_to_ask_transfers_for(viewer).order_by(
+            "company_name"
         )
         self.fields["source_partner"].queryset = Partner.objects.exclude(
             pk=viewer.partner_id
@@ -70,7 +56,8 @@ class AcceptTransferForm(forms.Form):
         self.fields["subscriptions"].choices = [
             (
                 item.subscription_id,
-                f"{item.subscription.offer_name} ({item.subscription.external_id})",
+                f"{item.subscription.friendly_name or item.subscription.offer_name + ' (no name)'}"
+                f" — subscription ID {item.subscription.external_id}",
             )
             for item in items
         ]

@@ -208,6 +208,13 @@ class Subscription(models.Model):
             raise ValidationError(errors)
 
     @property
+    def friendly_name(self) -> str:
+        """The name the customer knows an Azure subscription by: the portal names the Azure
+        plans it creates "Azure plan — <name>"; "" when the offer name carries none."""
+        _, separator, name = self.offer_name.partition(" — ")
+        return name.strip() if separator else ""
+
+    @property
     def is_live(self) -> bool:
         return self.status in LIVE_STATUSES
 

@@ -96,6 +96,9 @@ class TransferCreateView(PortalMixin, ActionMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         form = context["form"]
+        # Nothing to ask for: the page says why instead of offering an empty choice.
+        choices = form.fields["customer"].queryset
+        context["no_customers"] = not form.is_bound and not choices.exists()
         customer = _chosen(form, "customer")
         source = _chosen(form, "source_partner")
         if customer is not None and source is not None:

@@ -28,7 +28,7 @@ def test_target_asks_source_accepts_target_manages(
         partner=other_partner, customer=customer, status=RelationshipStatus.ACTIVE
     )
     refresh_customer_access(customer, other_partner)
-    Subscription.objects.create(
+    azure_plan = Subscription.objects.create(
         customer=customer,
         offer_name="Azure plan",
         offer_id="DZH318Z0BPS6",
@@ -47,6 +47,8 @@ def test_target_asks_source_accepts_target_manages(
     expect(
         target.get_by_role("heading", name="What Fabrikam Partners holds for Wide World Importers")
     ).to_be_visible()
+    expect(target.get_by_text("Azure plan (no name)")).to_be_visible()  # named and identified
+    expect(target.get_by_text(f"Subscription ID {azure_plan.external_id}")).to_be_visible()
     target.get_by_label("Customer contact to notify").fill("it@wideworldimporters.example")
     target.get_by_role("button", name="Send the request").click()
     expect(target.get_by_text("The request was sent to Fabrikam Partners")).to_be_visible()

@@ -135,12 +135,16 @@ def pick_transfer_customer(
     return customer, missing(customer)
 
 
+AZURE_NAMES = ("Production", "Development", "Test")
+
+
 def add_demo_azure(customer: Customer, source: Partner, count: int) -> None:
     """Azure plans the source created for the customer in the portal: something to transfer."""
     for n in range(1, count + 1):
         Subscription.objects.create(
             customer=customer,
-            offer_name=AZURE_PLAN.name,
+            # Named as the portal names the Azure plans it creates: "Azure plan — <name>".
+            offer_name=f"{AZURE_PLAN.name} — {AZURE_NAMES[(n - 1) % len(AZURE_NAMES)]}",
             offer_id=AZURE_PLAN.offer_id,
             billing_type=BillingType.USAGE,
             channel=Channel.CSP,
