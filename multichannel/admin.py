@@ -18,6 +18,7 @@ from django.db.models import Prefetch
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from multichannel import notifications, operators
 from multichannel.forms.partners import NewPartnerForm
@@ -30,6 +31,8 @@ from multichannel.models import (
     CustomerUserObjectPermission,
     Partner,
     PlannedMove,
+    RecoveryCode,
+    RecoveryCodeDevice,
     Relationship,
     RelationshipRequest,
     RoleGroup,
@@ -454,6 +457,33 @@ def _read_only_everywhere(site: admin.AdminSite) -> None:
         site.unregister(model)
         base = type(model_admin)
         site.register(model, type(f"ReadOnly{base.__name__}", (ReadOnly, base), {}))
+
+
+# Multi-factor sign-in: who has which factor, never an authenticator app's key or a recovery
+# code's hash (django-otp's own device admin, which shows the key, is replaced).
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class AuthenticatorAdmin(FastListAdmin):
+    list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    list_select_related = ["user"]
+    fields = ["user", "name", "confirmed", "created_at", "last_used_at"]
+
+
+@admin.register(RecoveryCodeDevice)
+class RecoveryCodeDeviceAdmin(FastListAdmin):
+    list_display = ["user", "confirmed", "created_at"]
+    list_select_related = ["user"]
+    fields = ["user", "name", "confirmed", "created_at"]
+
+
+@admin.register(RecoveryCode)
+class RecoveryCodeAdmin(FastListAdmin):
+    list_display = ["device", "used_at"]
+    list_select_related = ["device__user"]
+    fields = ["device", "used_at"]
 
 
 _read_only_everywhere(admin.site)

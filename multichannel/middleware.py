@@ -7,7 +7,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.db import connection
 from django.shortcuts import redirect
 
-from multichannel import current_request
+from multichannel import current_request, mfa
 
 
 class RequestContextMiddleware:
@@ -62,10 +62,53 @@ class SessionLimitsMiddleware:
         return self.get_response(request)
 
 
+class SecondFactorRequiredMiddleware:
+    """After the password, a user who has a second factor, or whose partner requires one, passes
+    it (or sets one up) before reaching anything else (see mfa.py)."""
+
+    VERIFY_URL_NAMES = frozenset({"sign-in-verify", "sign-in-recovery", "sign-out"})
+    ENROL_URL_NAMES = frozenset(
+        {
+            "mfa-enrol",
+            "mfa-recovery-codes",
+            "mfa-recovery-codes-download",
+            "sign-out",
+        }
+    )
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not mfa.second_step_due(request):
+            return None
+        match = request.resolver_match
+        if match and match.app_name == "admin":
+            return None
+        enrolled = mfa.has_factor(request.user)
+        allowed = self.VERIFY_URL_NAMES if enrolled else self.ENROL_URL_NAMES
+        if match and match.url_name in allowed and not match.namespace:
+            return None
+        target = "sign-in-verify" if enrolled else "mfa-enrol"
+        if not enrolled:
+            messages.warning(
+                request,
+                f"{request.user.partner.name} requires multi-factor sign-in. Set up an "
+                "authenticator app to continue.",
+            )
+        return redirect_to_login(request.get_full_path(), target)
+
+
 class PasswordChangeRequiredMiddleware:
     """A user holding a temporary password sets their own before doing anything else."""
 
-    ALLOWED_URL_NAMES = frozenset({"password-change", "sign-out"})
+    # The recovery codes just made are shown once: the user saves them before going on.
+    ALLOWED_URL_NAMES = frozenset(
+        {"password-change", "sign-out", "mfa-recovery-codes", "mfa-recovery-codes-download"}
+    )
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -76,6 +119,8 @@ class PasswordChangeRequiredMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = request.user
         if not (user.is_authenticated and user.must_change_password):
+            return None
+        if mfa.second_step_due(request):  # the second factor comes first
             return None
         match = request.resolver_match
         if match and match.url_name in self.ALLOWED_URL_NAMES and not match.namespace:

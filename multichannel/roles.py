@@ -22,6 +22,7 @@ class Perm:
     ADD_USERS = "multichannel.add_user"
     CHANGE_USERS = "multichannel.change_user"
     MANAGE_GLOBAL_ADMINS = "multichannel.manage_global_admins"
+    CHANGE_PARTNER_SETTINGS = "multichannel.change_partner"  # e.g. require multi-factor sign-in
     VIEW_ACTIVITY = "multichannel.view_auditentry"
     VIEW_ALL_ACTIVITY = "multichannel.view_all_auditentries"
     VIEW_CUSTOMERS = "multichannel.view_customer"
@@ -77,6 +78,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     | _SALES
     | {
         Perm.MANAGE_GLOBAL_ADMINS,
+        Perm.CHANGE_PARTNER_SETTINGS,
         Perm.VIEW_ALL_ACTIVITY,
         Perm.REMOVE_RELATIONSHIPS,
         Perm.ACCEPT_TRANSFERS,

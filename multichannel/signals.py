@@ -7,7 +7,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.signals import post_migrate, post_save
 from django.dispatch import receiver
 
-from multichannel import throttle
+from multichannel import mfa, throttle
 from multichannel.auth import axes_username
 from multichannel.current_request import current_client_ip
 from multichannel.middleware import LAST_SEEN, SIGNED_IN_AT
@@ -37,6 +37,8 @@ def _signed_in(sender, request, user, **kwargs):
         request.session[SIGNED_IN_AT] = now
         request.session[LAST_SEEN] = now
     record(Action.SIGNED_IN, actor=user, partner=user.partner, target=user)
+    if request is not None and hasattr(request, "session"):
+        mfa.password_step_passed(request, user)
 
 
 @receiver(user_logged_out, dispatch_uid="audit_signed_out")
@@ -54,6 +56,8 @@ def _sign_in_failed(sender, credentials, request=None, **kwargs):
     nothing past the hourly bound for the address (throttle.py)."""
     email = axes_username(request, credentials) or ""
     locked = bool(getattr(request, "axes_locked_out", False))
+    if getattr(request, "portal_second_step", False) and not locked:
+        return  # a wrong second-step code: services/mfa.py records it
     new = {}
     if email and getattr(request, "portal_password_checked", False):
         failures = throttle.note_account_failure(email)

@@ -6,6 +6,7 @@ from multichannel.views import (
     customers,
     home,
     invitations,
+    mfa,
     moves,
     relationships,
     subscriptions,
@@ -36,6 +37,8 @@ users_patterns = (
             users.UserPasswordResetView.as_view(),
             name="reset-password",
         ),
+        path("<uuid:uuid>/reset-mfa/", users.UserMfaResetView.as_view(), name="reset-mfa"),
+        path("sign-in-policy/", users.MfaRequirementView.as_view(), name="mfa-requirement"),
     ],
     "users",
 )
@@ -159,7 +162,31 @@ urlpatterns = [
     path("", home.HomeView.as_view(), name="home"),
     path("sign-in/", auth.SignInView.as_view(), name="sign-in"),
     path("sign-out/", auth.SignOutView.as_view(), name="sign-out"),
+    path("sign-in/verify/", mfa.SecondStepView.as_view(), name="sign-in-verify"),
+    path("sign-in/recovery/", mfa.SecondStepView.as_view(recovery=True), name="sign-in-recovery"),
     path("account/password/", auth.PasswordChangeView.as_view(), name="password-change"),
+    path("account/security/", mfa.SecurityView.as_view(), name="account-security"),
+    path("account/security/authenticator/", mfa.EnrolView.as_view(), name="mfa-enrol"),
+    path(
+        "account/security/authenticator/remove/",
+        mfa.RemoveAuthenticatorView.as_view(),
+        name="mfa-remove",
+    ),
+    path(
+        "account/security/recovery-codes/",
+        mfa.RecoveryCodesView.as_view(),
+        name="mfa-recovery-codes",
+    ),
+    path(
+        "account/security/recovery-codes/download/",
+        mfa.RecoveryCodesDownloadView.as_view(),
+        name="mfa-recovery-codes-download",
+    ),
+    path(
+        "account/security/recovery-codes/new/",
+        mfa.RegenerateCodesView.as_view(),
+        name="mfa-recovery-codes-new",
+    ),
     path("password-reset/", auth.PasswordResetView.as_view(), name="password-reset"),
     path("password-reset/sent/", auth.PasswordResetDoneView.as_view(), name="password-reset-done"),
     path(

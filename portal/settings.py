@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_countries",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "multichannel",
 ]
 
@@ -55,11 +57,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # user.is_verified(): the session's second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "multichannel.middleware.RequestContextMiddleware",
     "multichannel.middleware.SessionLimitsMiddleware",
+    # Password, then the second factor (or enrolling one), then a forced password change.
+    "multichannel.middleware.SecondFactorRequiredMiddleware",
     "multichannel.middleware.PasswordChangeRequiredMiddleware",
     # Axes turns a lockout into its response; it must come last.
     "axes.middleware.AxesMiddleware",
@@ -188,7 +194,9 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "multichannel.auth.axes_username"
 AXES_CLIENT_IP_CALLABLE = "multichannel.current_request.client_ip_of"
 AXES_LOCKOUT_CALLABLE = "multichannel.views.auth.locked_out"
-AXES_RESET_ON_SUCCESS = True
+# A sign-in is complete only after its second factor: the failures (wrong passwords and wrong
+# codes alike) are forgiven then, not when the password alone was right (multichannel/mfa.py).
+AXES_RESET_ON_SUCCESS = False
 AXES_ENABLE_ADMIN = True
 AXES_VERBOSE = False
 
@@ -200,6 +208,13 @@ PORTAL_ACCOUNT_DELAY = timedelta(seconds=30)
 PORTAL_ACCOUNT_DELAY_MAX = timedelta(minutes=15)
 # Activity entries written an hour for requests by nobody signed in, per address (throttle.py).
 PORTAL_ANONYMOUS_ENTRIES_PER_HOUR = 30
+
+# Multi-factor sign-in (django-otp): authenticator apps (TOTP, 30-second steps, one step of
+# tolerance either side) show this name beside the account.
+OTP_TOTP_ISSUER = "Partner Portal"
+# A wrong code makes the next one wait 1, 2, 4 ... seconds (per device); django-axes locks the
+# sign-in after AXES_FAILURE_LIMIT failures of either step.
+OTP_TOTP_THROTTLE_FACTOR = 1
 
 # django-guardian: object permissions; no anonymous user object.
 ANONYMOUS_USER_NAME = None

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.backends.postgresql.operations import DatabaseOperations
+from django.test import Client
 
 from multichannel.models import (
     BillingType,
@@ -29,13 +30,27 @@ from multichannel.services.permissions import refresh_customer_access
 from multichannel.services.relationships import request_relationship
 from multichannel.services.support import file_request
 from multichannel.services.transfers import request_transfer
-from tests.factories import PartnerFactory, make_user, signed_in
+from tests.factories import PartnerFactory, make_user, signed_in, verify_session
 
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Argon2 is what the portal uses (tests/test_settings.py checks); tests need speed.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_both_steps(monkeypatch):
+    """`client.force_login(user)` stands for a user who signed in with both steps: where a
+    second factor is needed, the session is verified by the user's authenticator app. The
+    multi-factor tests (test_mfa*.py) sign in through the pages, step by step."""
+    force_login = Client.force_login
+
+    def both_steps(self, user, backend=None):
+        force_login(self, user, backend)
+        verify_session(self, user)
+
+    monkeypatch.setattr(Client, "force_login", both_steps)
 
 
 @pytest.fixture(autouse=True)

@@ -1,14 +1,20 @@
 import datetime
+import time
 import uuid
+from base64 import b32encode
 
 import factory
+import pyotp
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.template import engines
 from django.test import Client
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from factory.django import DjangoModelFactory
 
+from multichannel import mfa
 from multichannel.models import (
     AuditEntry,
     AzureOnboarding,
@@ -171,10 +177,61 @@ def bulk_managed_customers(partner, count: int, subscriptions_each: int = 1) -> 
 
 
 def signed_in(user) -> Client:
-    """A browser session of `user`, already signed in."""
+    """A browser session of `user`, already signed in (with both steps, where a second factor
+    is needed: see `verify_session`)."""
     client = Client()
     client.force_login(user)
     return client
+
+
+# --- Multi-factor sign-in --------------------------------------------------------------------
+
+
+def give_authenticator(user, key: str | None = None) -> TOTPDevice:
+    """The user's confirmed authenticator app, as if they had set it up earlier."""
+    device = mfa.authenticator(user)
+    if device is None:
+        device = TOTPDevice.objects.create(
+            user=user, name="Authenticator app", confirmed=True, **({"key": key} if key else {})
+        )
+    return device
+
+
+def totp(device: TOTPDevice, steps: int = 0, at: float | None = None) -> str:
+    """The code the user's app shows `steps` time steps from now (or from `at`), computed by
+    pyotp from the device's key, as a phone would."""
+    app = pyotp.TOTP(base32_secret(device), interval=device.step, digits=device.digits)
+    return app.at((at if at is not None else time.time()) + steps * device.step)
+
+
+def base32_secret(device: TOTPDevice) -> str:
+    return b32encode(device.bin_key).decode()
+
+
+def next_code(device: TOTPDevice) -> str:
+    """A code the device accepts now: the first time step within its tolerance after the last
+    one it accepted (a code is never accepted twice), waiting for it if need be."""
+    device.refresh_from_db()
+    now_t = int(time.time() - device.t0) // device.step
+    wanted = max(now_t - device.tolerance, device.last_t + 1)
+    while wanted > now_t + device.tolerance:
+        time.sleep(1)
+        now_t = int(time.time() - device.t0) // device.step
+    return totp(device, at=device.t0 + wanted * device.step + 1)
+
+
+def verify_session(client: Client, user) -> None:
+    """Make `client`'s signed-in session one that passed its second factor, as a user who
+    completed both steps of the sign-in: where the partner requires it (or the user has an app),
+    the user gets an authenticator app and the session counts as verified by it."""
+    if not (mfa.required_for(user) or mfa.has_factor(user)):
+        return
+    device = give_authenticator(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session[mfa.VERIFIED_AT] = time.time()
+    session.pop(mfa.SECOND_STEP_DUE, None)
+    session.save()
 
 
 def add_customer(by, name="Northwind Traders", domain=None, **extra) -> Customer:

@@ -67,6 +67,16 @@ MATRIX: dict[str, Row] = {
     "sign-in": Row(OK, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
     "sign-out": _same(NOT_ALLOWED),  # only POST signs out
     "password-change": SIGNED_IN_ONLY,
+    # The second sign-in step: a session that passed it (or needs none) is sent on.
+    "sign-in-verify": Row(LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    "sign-in-recovery": Row(LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    "account-security": SIGNED_IN_ONLY,
+    "mfa-enrol": Row(LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT),  # they have an app
+    "mfa-remove": SIGNED_IN_ONLY,
+    "mfa-recovery-codes": SIGNED_IN_ONLY,
+    "mfa-recovery-codes-new": SIGNED_IN_ONLY,
+    # Nothing to download: no recovery codes were just made in this session.
+    "mfa-recovery-codes-download": Row(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
     "password-reset": _same(OK),
     "password-reset-done": _same(OK),
     "password-reset-confirm": _same(OK, kwargs="reset-token"),
@@ -79,6 +89,8 @@ MATRIX: dict[str, Row] = {
     "users:deactivate": USER_OBJECT,
     "users:reactivate": USER_OBJECT,
     "users:reset-password": USER_OBJECT,
+    "users:reset-mfa": USER_OBJECT,
+    "users:mfa-requirement": Row(LOGIN, OK, FORBIDDEN, FORBIDDEN, OK),
     "activity:list": ACTIVITY,
     "activity:export": Row(LOGIN, NOT_ALLOWED, NOT_ALLOWED, FORBIDDEN, NOT_ALLOWED),  # a POST
     "customers:list": SALES,
@@ -150,6 +162,7 @@ STATES: list[tuple[str, Row]] = [
     ("users:deactivate", GLOBAL_ADMIN_USER),
     ("users:reactivate", GLOBAL_ADMIN_USER),
     ("users:reset-password", GLOBAL_ADMIN_USER),
+    ("users:reset-mfa", GLOBAL_ADMIN_USER),
     # The other partner asks us: our Global admin answers, our Sales agent may not.
     ("transfers:detail", Row(LOGIN, OK, FORBIDDEN, OK, OK, kwargs="transfer-asked-of-us")),
     ("transfers:cancel", Row(LOGIN, OK, FORBIDDEN, OK, OK, kwargs="transfer-asked-of-us")),
@@ -326,6 +339,8 @@ JUNK = {
     "new_password2": "b",
     "name": "",
     "agree": "maybe",
+    "code": "12 34 5x",
+    "require_mfa": "maybe",
 }
 
 
@@ -356,6 +371,8 @@ def _valid_body(url_name: str, kwargs: dict, request) -> dict:
         }
     if url_name == "users:reset-password":
         return {"delivery": "temporary_password"}
+    if url_name == "users:mfa-requirement":
+        return {"require_mfa": "yes"}
     if url_name == "customers:create":
         return {
             "company_name": "Adatum",

@@ -25,10 +25,11 @@ from multichannel.models import (
 )
 from multichannel.roles import Role
 from multichannel.services.errors import RuleViolation
+from multichannel.services.mfa import regenerate_recovery_codes
 from multichannel.services.partners import create_partner
 from multichannel.services.support import add_note
 from multichannel.services.users import AccessDelivery, change_own_password
-from tests.factories import signed_in
+from tests.factories import give_authenticator, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +82,8 @@ def one_of_each(
     AccessAttempt.objects.create(**seen, **who, get_data="", post_data="", failures_since_start=1)
     AccessFailureLog.objects.create(**seen, **who)
     AccessLog.objects.create(**seen, **who)
+    give_authenticator(sales_agent)
+    regenerate_recovery_codes(user=sales_agent)
 
 
 def _state() -> dict[str, str]:

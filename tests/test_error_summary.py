@@ -19,12 +19,13 @@ from django.utils.encoding import force_bytes
 from django.utils.html import format_html
 from django.utils.http import urlsafe_base64_encode
 from django.views.generic.edit import FormMixin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from multichannel.models import Relationship, RelationshipStatus, Subscription
 from multichannel.services.errors import RuleViolation
 from multichannel.services.permissions import refresh_customer_access
 from multichannel.templatetags.error_summary import field_anchor, page_errors
-from tests.factories import signed_in
+from tests.factories import PASSWORD, give_authenticator, signed_in
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,21 @@ def _review_refused(client, request, url):
     return url
 
 
+def _password_only(client, request, url):
+    """Signed in with the password only: the second step is due (the user has an app)."""
+    user = request.getfixturevalue("sales_agent")
+    give_authenticator(user)
+    client.logout()
+    client.post(reverse("sign-in"), {"username": user.email, "password": PASSWORD})
+    return url
+
+
+def _no_authenticator(client, request, url):
+    """A user who has no authenticator app yet, setting one up."""
+    TOTPDevice.objects.filter(user=request.getfixturevalue("sales_agent")).delete()
+    return url
+
+
 # --- Every form page -------------------------------------------------------------------------
 
 FORM_PAGES: dict[str, FormPage] = {
@@ -169,6 +185,16 @@ FORM_PAGES: dict[str, FormPage] = {
         "sales_agent", links=("id_old_password", "id_new_password1", "id_new_password2")
     ),
     "password-reset": FormPage("anonymous", {"email": "not an email"}, links=("id_email",)),
+    "sign-in-verify": FormPage(
+        "sales_agent", {"code": "12"}, prepare=_password_only, links=("id_code",)
+    ),
+    "sign-in-recovery": FormPage(
+        "sales_agent", {"code": ""}, prepare=_password_only, links=("id_code",)
+    ),
+    "mfa-enrol": FormPage(
+        "sales_agent", {"code": "abcdef"}, prepare=_no_authenticator, links=("id_code",)
+    ),
+    "users:mfa-requirement": FormPage("global_admin", links=("id_require_mfa_0",)),
     "password-reset-confirm": FormPage(
         "anonymous",
         {"new_password1": "short", "new_password2": "other"},
@@ -335,6 +361,12 @@ NO_FORM = {
     "users:detail",
     "users:deactivate",
     "users:reactivate",
+    "users:reset-mfa",
+    "account-security",
+    "mfa-remove",
+    "mfa-recovery-codes",
+    "mfa-recovery-codes-new",
+    "mfa-recovery-codes-download",
     "activity:list",
     "activity:export",
     "customers:list",

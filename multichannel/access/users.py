@@ -98,12 +98,26 @@ def can_reset_password(actor, target: User) -> Check:
     return can_change_user(actor, target)
 
 
+def can_reset_mfa(actor, target: User) -> Check:
+    """Remove a user's second factors and end their sessions: whoever may change the user."""
+    if target.pk == actor.pk:
+        return Check(False, "Manage your own sign-in methods from Account security.")
+    return can_change_user(actor, target)
+
+
+def can_set_mfa_requirement(actor) -> Check:
+    if not has(actor, Perm.CHANGE_PARTNER_SETTINGS):
+        return _missing(Perm.CHANGE_PARTNER_SETTINGS)
+    return ALLOWED
+
+
 @dataclass(frozen=True)
 class UserActions:
     edit: Check
     deactivate: Check
     reactivate: Check
     reset_password: Check
+    reset_mfa: Check
 
 
 def user_actions(actor, target: User) -> UserActions:
@@ -112,4 +126,5 @@ def user_actions(actor, target: User) -> UserActions:
         deactivate=can_deactivate(actor, target),
         reactivate=can_reactivate(actor, target),
         reset_password=can_reset_password(actor, target),
+        reset_mfa=can_reset_mfa(actor, target),
     )

@@ -6,6 +6,7 @@ from multichannel.models.customers import (
     Relationship,
     RelationshipStatus,
 )
+from multichannel.models.mfa import RecoveryCode, RecoveryCodeDevice
 from multichannel.models.moves import (
     AzureOnboarding,
     AzureService,
@@ -67,6 +68,8 @@ __all__ = [
     "Partner",
     "PlannedMove",
     "ProductType",
+    "RecoveryCode",
+    "RecoveryCodeDevice",
     "Relationship",
     "RelationshipRequest",
     "RelationshipStatus",

@@ -15,8 +15,15 @@ class Action(models.TextChoices):
     PASSWORD_CHANGED = "auth.password_changed", "Changed own password"
     PASSWORD_RESET_REQUESTED = "auth.password_reset_requested", "Asked for a password reset"
     PASSWORD_SET_FROM_LINK = "auth.password_set_from_link", "Set password from emailed link"
+    # Multi-factor sign-in (services/mfa.py).
+    MFA_ENROLLED = "auth.mfa_enrolled", "Authenticator app added"
+    MFA_REMOVED = "auth.mfa_removed", "Authenticator app removed"
+    RECOVERY_CODES_GENERATED = "auth.recovery_codes_generated", "Recovery codes generated"
+    RECOVERY_CODE_USED = "auth.recovery_code_used", "Signed in with a recovery code"
+    MFA_FAILED = "auth.mfa_failed", "Second sign-in step failed"
     # Platform operators (the Django admin).
     PARTNER_CREATED = "partners.created", "Partner created with its first Global admin"
+    MFA_POLICY_CHANGED = "partners.mfa_policy_changed", "Multi-factor sign-in requirement changed"
     # User management.
     USER_CREATED = "users.created", "User created"
     USER_UPDATED = "users.updated", "User details changed"
@@ -24,6 +31,7 @@ class Action(models.TextChoices):
     USER_DEACTIVATED = "users.deactivated", "User deactivated"
     USER_REACTIVATED = "users.reactivated", "User reactivated"
     PASSWORD_RESET = "users.password_reset", "Password reset by an admin"
+    MFA_RESET = "users.mfa_reset", "Multi-factor sign-in reset by an admin"
     # Customers and relationships.
     CUSTOMER_CREATED = "customers.created", "Customer added"
     RELATIONSHIP_REMOVED = "relationships.removed", "Reseller relationship removed"

@@ -26,6 +26,13 @@ class Partner(models.Model):
     )
     country = CountryField()
     cloud = models.CharField(max_length=20, choices=Cloud.choices, default=Cloud.COMMERCIAL)
+    # New partners require it; partners that existed before it was offered keep signing in as
+    # they did until a Global admin turns it on (migration 0014).
+    require_mfa = models.BooleanField(
+        "require multi-factor sign-in",
+        default=True,
+        help_text="Every user signs in with an authenticator app code after the password.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

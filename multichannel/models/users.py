@@ -4,6 +4,7 @@ from functools import cached_property
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Group, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from multichannel.models.partners import RoleGroup
 from multichannel.roles import Role
@@ -49,7 +50,7 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
         return self.get(email=username.strip().lower())
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-missing]
     """A partner employee, signing in with a work email. Superusers use the Django admin."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -68,6 +69,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         "staff status", default=False, help_text="May sign in to the Django admin."
     )
     must_change_password = models.BooleanField(default=False)
+    # Raised to end every session of the user at once without touching the password (an admin
+    # resetting their multi-factor sign-in): see `_get_session_auth_hash`.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()
@@ -106,6 +110,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     def save(self, *args, **kwargs):
         self.email = (self.email or "").lower()
         super().save(*args, **kwargs)
+
+    def _get_session_auth_hash(self, secret=None):
+        """Django ends a session whose stored hash no longer matches: changing the password
+        does that, and so does raising `session_generation` (0 keeps Django's own hash)."""
+        if not self.session_generation:
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc]
+        return salted_hmac(
+            "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash",
+            f"{self.password}\x1f{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def get_full_name(self) -> str:
         return self.full_name

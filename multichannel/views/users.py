@@ -1,12 +1,16 @@
 from django.contrib import messages
+from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.views.generic import DetailView, FormView
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from multichannel import access, notifications
+from multichannel import access, mfa, notifications
 from multichannel.filtersets import UserFilterSet
+from multichannel.forms.mfa import MfaRequirementForm
 from multichannel.forms.users import PasswordResetForm, UserForm
 from multichannel.roles import Perm
+from multichannel.services import mfa as mfa_services
 from multichannel.services import users as user_services
 from multichannel.views.lists import Column, CsvExportMixin, FilteredListView
 from multichannel.views.mixins import ActionMixin, ButtonMixin, ObjectMixin, PortalMixin
@@ -39,10 +43,21 @@ class UserListView(PortalMixin, FilteredListView):
     default_sort = "name"
 
     def base_queryset(self):
-        return access.users_for(self.request.user).with_roles()
+        return (
+            access.users_for(self.request.user)
+            .with_roles()
+            .annotate(uses_mfa=Exists(_confirmed_authenticator()))
+        )
 
     def get_breadcrumbs(self):
         return [("Users", None)]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["adoption"] = mfa_adoption(self.request.user)
+        context["mfa_required"] = self.request.user.partner.require_mfa
+        context["may_set_mfa_requirement"] = access.can_set_mfa_requirement(self.request.user)
+        return context
 
 
 class UserExportView(CsvExportMixin, UserListView):
@@ -53,6 +68,7 @@ class UserExportView(CsvExportMixin, UserListView):
         Column("Email", lambda u: u.email),
         Column("Roles", lambda u: "; ".join(u.role_labels)),
         Column("Status", lambda u: "Active" if u.is_active else "Deactivated"),
+        Column("Multi-factor sign-in", lambda u: "Authenticator app" if u.uses_mfa else "None"),
         Column("Last sign-in", lambda u: u.last_login.isoformat() if u.last_login else ""),
         Column("Joined", lambda u: u.date_joined.isoformat()),
     )
@@ -101,6 +117,7 @@ class UserDetailView(UserObjectMixin, DetailView):
         shown = self.request.session.get(SHOWN_ONCE)
         if shown and shown.get("user") == str(self.subject.uuid):
             context["temporary_password"] = self.request.session.pop(SHOWN_ONCE)["password"]
+        context["authenticator"] = mfa.authenticator(self.subject)
         if access.has(self.request.user, Perm.VIEW_ACTIVITY):
             context["history"] = list(
                 access.activity_for(self.request.user).filter(
@@ -240,6 +257,91 @@ class UserPasswordResetView(UserActionMixin, ActionMixin, FormView):
         else:
             _tell_about_the_link(self.request, f"The password of {self.subject} has been reset")
         return redirect("users:detail", uuid=self.subject.uuid)
+
+
+class UserMfaResetView(UserActionMixin, ButtonMixin, DetailView):
+    """Confirm, then remove all of the user's second factors and end their sessions."""
+
+    template_name = "users/reset_mfa.html"
+    context_object_name = "target"
+
+    def get_object(self, queryset=None):
+        return self.subject
+
+    def get_title(self):
+        return f"Reset multi-factor sign-in of {self.subject}"
+
+    def get_breadcrumbs(self):
+        return [*super().get_breadcrumbs(), ("Reset multi-factor sign-in", None)]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["check"] = access.can_reset_mfa(self.request.user, self.subject)
+        context["enrolled"] = mfa.has_factor(self.subject)
+        return context
+
+    def refused_url(self):
+        return self.subject.get_absolute_url()
+
+    def perform(self, form):
+        mfa_services.reset_mfa(by=self.request.user, user=self.subject)
+        messages.success(
+            self.request,
+            f"The multi-factor sign-in of {self.subject} has been reset; their sessions have "
+            "ended.",
+        )
+        return redirect("users:detail", uuid=self.subject.uuid)
+
+
+class MfaRequirementView(PortalMixin, ActionMixin, FormView):
+    """A Global admin decides whether the partner's users must sign in with a second factor."""
+
+    permission = Perm.CHANGE_PARTNER_SETTINGS
+    section = "users"
+    title = "Multi-factor sign-in"
+    template_name = "users/mfa_requirement.html"
+    form_class = MfaRequirementForm
+
+    def get_breadcrumbs(self):
+        return [USERS_CRUMB, ("Multi-factor sign-in", None)]
+
+    def get_initial(self):
+        return {"require_mfa": "yes" if self.request.user.partner.require_mfa else "no"}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["adoption"] = mfa_adoption(self.request.user)
+        return context
+
+    def perform(self, form):
+        required = form.cleaned_data["require_mfa"]
+        if mfa_services.set_mfa_requirement(by=self.request.user, require=required):
+            if required:
+                messages.success(
+                    self.request,
+                    "Multi-factor sign-in is now required. Users without an authenticator app "
+                    "set one up at their next sign-in.",
+                )
+            else:
+                messages.success(self.request, "Multi-factor sign-in is no longer required.")
+        else:
+            messages.info(self.request, "Nothing was changed.")
+        return redirect("users:list")
+
+
+def mfa_adoption(viewer) -> dict[str, int]:
+    """How many of the partner's active users sign in with a second factor, in one query."""
+    return (
+        access.users_for(viewer)
+        .filter(is_active=True)
+        .aggregate(
+            total=Count("pk"), enrolled=Count("pk", filter=Q(Exists(_confirmed_authenticator())))
+        )
+    )
+
+
+def _confirmed_authenticator():
+    return TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
 
 
 def _tell_about_the_link(request, done: str) -> None:
