@@ -24,6 +24,7 @@ from multichannel.management.demo.customers import (
     seed_customers,
 )
 from multichannel.management.demo.emails import emails_held_back
+from multichannel.management.demo.mfa import REQUIRES_MFA, seed_mfa
 from multichannel.management.demo.moves import moves_summary, seed_moves
 from multichannel.management.demo.partners import DEMO_PASSWORD, PARTNERS, SUPERUSER_EMAIL, TEAMS
 from multichannel.management.demo.requests import DEMO_BASE_URL, seed_requests
@@ -55,7 +56,12 @@ class Command(BaseCommand):
         for spec in PARTNERS:
             partner, _ = Partner.objects.get_or_create(
                 partner_id=spec.partner_id,
-                defaults={"name": spec.name, "country": spec.country, "cloud": spec.cloud},
+                defaults={
+                    "name": spec.name,
+                    "country": spec.country,
+                    "cloud": spec.cloud,
+                    "require_mfa": REQUIRES_MFA[spec.partner_id],
+                },
             )
             partners[spec.partner_id] = partner
             sync_role_groups(partner)
@@ -80,6 +86,7 @@ class Command(BaseCommand):
             User.objects.create_superuser(
                 email=SUPERUSER_EMAIL, password=DEMO_PASSWORD, full_name="Platform Operator"
             )
+        totp_keys = seed_mfa(partners)
         seed_customers(partners, timezone.localdate())
         grant_customer_access(partners.values())
         demo_request = seed_requests(partners)
@@ -94,6 +101,7 @@ class Command(BaseCommand):
         for partner_name, email, roles in rows:
             self.stdout.write(f"  {email:<{width}}  {roles:<36} {partner_name}")
         self.stdout.write("")
+        self._write_mfa(partners, totp_keys, width)
         for partner in partners.values():
             customers, subscriptions = customer_counts(partner)
             self.stdout.write(
@@ -128,3 +136,18 @@ class Command(BaseCommand):
                 f"{demo_request.company_name}), to open signed out or in a private window:\n"
                 f"  {demo_request.get_invitation_url(DEMO_BASE_URL)}"
             )
+
+    def _write_mfa(self, partners, totp_keys, width) -> None:
+        """Who signs in with a second factor, and the authenticator keys of those who have one."""
+        for partner in partners.values():
+            partner.refresh_from_db(fields=["require_mfa"])
+            state = "required" if partner.require_mfa else "not required"
+            self.stdout.write(f"  {partner.name}: multi-factor sign-in {state}")
+        if totp_keys:
+            self.stdout.write(
+                "  Authenticator keys (add to any authenticator app, or "
+                "`oathtool --totp -b <key>`):"
+            )
+            for email, key in totp_keys:
+                self.stdout.write(f"  {email:<{width}}  {key}")
+        self.stdout.write("")
