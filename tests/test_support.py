@@ -38,6 +38,7 @@ from multichannel.roles import Role
 from multichannel.services import support as support_services
 from multichannel.services.customers import create_customer
 from multichannel.services.errors import RuleViolation
+from multichannel.services.relationships import request_relationship
 from multichannel.services.support import check_attachment, clean_attachment_name
 from tests.factories import SubscriptionFactory, make_managed_customer, make_user, signed_in
 
@@ -317,9 +318,102 @@ def test_the_form_shows_each_severitys_response_target_and_prefills_the_contact(
     assert "B — moderate (first response within 4 hours)" in page
     assert "C — minimal (first response within 8 hours)" in page
     form = response.context["form"]
-    assert form["contact_name"].value() == "Dana Diaz"
-    assert form["contact_email"].value() == "dana@contoso.example"
+    assert not form["contact_name"].value()  # never the agent filing it
+    assert not form["contact_email"].value()
     assert form["severity"].value() == "C"
+
+    chosen = as_sales_agent.get(reverse("support:new"), {"customer": str(customer.uuid)})
+    form = chosen.context["form"]
+    assert form["contact_name"].value() == customer.contact_name
+    assert form["contact_email"].value() == customer.contact_email
+    assert form["contact_phone"].value() == customer.contact_phone
+
+
+def test_the_contact_is_the_customers_primary_contact_once_the_customer_is_chosen(
+    as_sales_agent, partner
+):
+    litware = make_managed_customer(
+        partner,
+        company_name="Litware",
+        contact_name="Lee Lopez",
+        contact_email="lee@litware.example",
+        contact_phone="+1 555 0100",
+    )
+
+    shown = as_sales_agent.post(
+        reverse("support:new"), {"customer": str(litware.uuid), "refresh": "1", "title": "VPN"}
+    )
+
+    form = shown.context["form"]
+    assert form["contact_name"].value() == "Lee Lopez"
+    assert form["contact_email"].value() == "lee@litware.example"
+    assert form["contact_phone"].value() == "+1 555 0100"
+    assert form["title"].value() == "VPN"  # what was typed is kept
+    typed = as_sales_agent.post(
+        reverse("support:new"),
+        {"customer": str(litware.uuid), "refresh": "1", "contact_email": "it@litware.example"},
+    )
+    assert typed.context["form"]["contact_email"].value() == "it@litware.example"
+
+
+def test_a_customer_with_only_a_pending_relationship_request_cannot_get_a_support_request(
+    as_sales_agent, sales_agent
+):
+    pending = request_relationship(
+        by=sales_agent,
+        company_name="Fourth Coffee",
+        domain="fourthcoffee.onmicrosoft.com",
+        contact_email="fay@fourthcoffee.example",
+        delegated_admin_roles=[],
+        delegated_admin_days=None,
+        email_text="Hello Fourth Coffee, Contoso would like to be your reseller.",
+    ).customer
+    before = SupportRequest.objects.count()
+
+    shown = as_sales_agent.get(reverse("support:new"), {"customer": str(pending.uuid)})
+    posted = as_sales_agent.post(
+        reverse("support:new"),
+        {
+            "customer": str(pending.uuid),
+            "topic": "technical",
+            "severity": "C",
+            "title": "Help",
+            "description": "Please help.",
+            "contact_name": "Fay Fox",
+            "contact_email": "fay@fourthcoffee.example",
+        },
+    )
+
+    page = " ".join(text(shown).split())
+    assert "Fourth Coffee has not accepted our reseller relationship request yet" in page
+    assert pending not in shown.context["form"].fields["customer"].queryset
+    assert shown.context["form"]["customer"].value() is None
+    assert "customer" in posted.context["form"].errors
+    with pytest.raises(RuleViolation, match="has not accepted our reseller relationship request"):
+        file_one(sales_agent, pending)
+    assert SupportRequest.objects.count() == before
+
+
+def test_the_thread_shows_status_changes_and_assignments_among_the_notes_in_time_order(
+    as_sales_agent, sales_agent, global_admin, colleague, filed
+):
+    support_services.add_note(by=sales_agent, support=filed, body="First note.")
+    support_services.assign(by=global_admin, support=filed, assignee=colleague)
+    support_services.set_status(by=colleague, support=filed, status=SupportStatus.CLOSED)
+    support_services.add_note(by=sales_agent, support=filed, body="Second note.")
+
+    shown = text(as_sales_agent.get(filed.get_absolute_url()))
+    page = " ".join(re.sub(r"<[^>]+>", "", shown).split())
+
+    said = [
+        "First note.",
+        f"{global_admin.full_name} changed who it is assigned to from nobody to Emery Ellis",
+        "Emery Ellis changed the status from Open to Closed",
+        "Second note.",
+    ]
+    positions = [page.find(line) for line in said]
+    assert -1 not in positions, [line for line in said if line not in page]
+    assert positions == sorted(positions)
 
 
 def test_filing_from_a_customer_page_presets_the_customer_and_offers_its_subscriptions(
@@ -873,7 +967,7 @@ def test_notes_appear_oldest_first_newest_last(filed, as_sales_agent, as_global_
 
     response = as_sales_agent.get(detail_url(filed))
 
-    assert [note.body for note, _ in response.context["thread"]] == [
+    assert [item.note.body for item in response.context["thread"]] == [
         "First note",
         "Second note",
         "Third note",
@@ -897,7 +991,7 @@ def test_a_note_may_carry_an_attachment(filed, as_sales_agent):
     note = SupportNote.objects.get()
     assert note.attachments.get().name == "screen.png"
     thread = as_sales_agent.get(detail_url(filed)).context["thread"]
-    assert [[a.name for a in files] for _, files in thread] == [["screen.png"]]
+    assert [[a.name for a in item.attachments] for item in thread] == [["screen.png"]]
     assert audit_count(Action.SUPPORT_NOTE_ADDED) == 1
 
 

@@ -66,7 +66,15 @@ class SupportRequestForm(forms.Form):
 
     def __init__(self, *args, viewer, customer=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer"].queryset = access.customers_for(viewer).order_by("company_name")
+        # Support is for customers we work for: an active reseller relationship, not a pending
+        # request (it may never be accepted).
+        self.fields["customer"].queryset = access.managed_customers_for(viewer).order_by(
+            "company_name"
+        )
+        self.fields["customer"].help_text = (
+            "Customers we have an active reseller relationship with. One that has not accepted "
+            "our relationship request yet cannot have support requests filed for it."
+        )
         self.fields["attachments"].help_text = _attachments_help()
         chosen = customer
         if self.is_bound:

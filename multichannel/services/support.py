@@ -145,7 +145,13 @@ def file_request(
     with transaction.atomic():
         actor = fresh_actor(by, Perm.VIEW_SUPPORT)
         access.require(actor, Perm.FILE_SUPPORT)
-        if not access.customers_for(actor).filter(pk=customer.pk).exists():
+        if not access.managed_customers_for(actor).filter(pk=customer.pk).exists():
+            if access.customers_for(actor).filter(pk=customer.pk).exists():
+                raise RuleViolation(
+                    f"{customer} has not accepted our reseller relationship request yet: support "
+                    "requests can be filed once it has.",
+                    field="customer",
+                )
             raise RuleViolation("Choose one of our customers.", field="customer")
         if subscription is not None and subscription.customer_id != customer.pk:
             raise RuleViolation(

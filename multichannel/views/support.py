@@ -1,6 +1,8 @@
 """Support requests: file, follow (notes, status, assignment), list, attachments."""
 
 import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.contrib import messages
 from django.http import FileResponse, Http404
@@ -14,7 +16,14 @@ from django.views.generic import FormView
 from multichannel import access
 from multichannel.filtersets import SupportFilterSet
 from multichannel.forms.support import AssignForm, NoteForm, StatusForm, SupportRequestForm
-from multichannel.models import SupportAttachment, SupportStatus
+from multichannel.models import (
+    Action,
+    AuditEntry,
+    Outcome,
+    SupportAttachment,
+    SupportNote,
+    SupportStatus,
+)
 from multichannel.roles import Perm
 from multichannel.services import support as support_services
 from multichannel.views.lists import Column, CsvExportMixin, FilteredListView, yes_no
@@ -99,19 +108,28 @@ class SupportCreateView(PortalMixin, ActionMixin, FormView):
         }
 
     def get_initial(self):
-        user = self.request.user
         customer, subscription = self.preset
+        if customer is not None and not access.manages_customer(self.request.user, customer):
+            customer = subscription = None  # said on the page, not offered (see get_context_data)
         return {
             "customer": customer.uuid if customer else None,
             "subscription": subscription.uuid if subscription else None,
-            "contact_name": user.full_name,
-            "contact_email": user.email,
+            **_customer_contact(customer),
         }
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        customer = self.preset[0]
+        if customer is not None and not access.manages_customer(self.request.user, customer):
+            context["not_yet"] = customer
+        return context
 
     def post(self, request, *args, **kwargs):
         if "refresh" in request.POST:  # show the chosen customer's subscriptions, keep the rest
             data = request.POST.dict()
-            customer = _one(access.customers_for(request.user), data.get("customer"))
+            customer = _one(access.managed_customers_for(request.user), data.get("customer"))
+            if not any(data.get(f) for f in CONTACT_FIELDS):  # nobody typed yet: its contact
+                data.update(_customer_contact(customer))
             form = SupportRequestForm(initial=data, viewer=request.user, customer=customer)
             return self.render_to_response(self.get_context_data(form=form))
         return super().post(request, *args, **kwargs)
@@ -139,6 +157,16 @@ class SupportCreateView(PortalMixin, ActionMixin, FormView):
             f"{support.response_due_at:%Y-%m-%d %H:%M} UTC.",
         )
         return redirect("support:detail", uuid=support.uuid)
+
+
+CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone")
+
+
+def _customer_contact(customer) -> dict[str, str]:
+    """The customer's primary contact, the request's contact unless the user changes it."""
+    if customer is None:
+        return {}
+    return {field: getattr(customer, field) for field in CONTACT_FIELDS}
 
 
 def _one(queryset, value):
@@ -176,9 +204,21 @@ class SupportDetailView(SupportObjectMixin, ActionMixin, FormView):
         by_note = {}
         for attachment in attachments:
             by_note.setdefault(attachment.note_id, []).append(attachment)
+        # Status changes and assignments, as the activity log recorded them (who, when, from
+        # and to), among the notes in time order.
+        events = (
+            access.activity_entries_about(user, support)
+            .filter(action__in=THREAD_EVENTS, outcome=Outcome.SUCCESS)
+            .select_related("actor")
+        )
+        thread = [
+            ThreadItem(note.created_at, note=note, attachments=by_note.get(note.pk, []))
+            for note in notes
+        ] + [ThreadItem(entry.created_at, event=ThreadEvent.of(entry)) for entry in events]
+        thread.sort(key=lambda item: item.at)
         context.update(
             support=support,
-            thread=[(note, by_note.get(note.pk, [])) for note in notes],
+            thread=thread,
             first_attachments=by_note.get(None, []),
             can_follow=access.can_follow_support(user, support),
             next_statuses=[
@@ -205,6 +245,36 @@ class SupportDetailView(SupportObjectMixin, ActionMixin, FormView):
     def succeeded(self, note):
         messages.success(self.request, "Your note was added.")
         return redirect("support:detail", uuid=self.subject.uuid)
+
+
+THREAD_EVENTS = (Action.SUPPORT_STATUS_CHANGED, Action.SUPPORT_ASSIGNED)
+
+
+@dataclass(frozen=True)
+class ThreadEvent:
+    who: str
+    what: str  # "changed the status" / "changed the assignment"
+    old: str
+    new: str
+
+    @classmethod
+    def of(cls, entry: AuditEntry) -> "ThreadEvent":
+        key = "status" if entry.action == Action.SUPPORT_STATUS_CHANGED else "assignee"
+        what = "changed the status" if key == "status" else "changed who it is assigned to"
+        return cls(
+            who=entry.actor.full_name if entry.actor else entry.actor_label or "The system",
+            what=what,
+            old=str(entry.old_values.get(key, "")),
+            new=str(entry.new_values.get(key, "")),
+        )
+
+
+@dataclass
+class ThreadItem:
+    at: datetime
+    note: SupportNote | None = None
+    attachments: list = field(default_factory=list)
+    event: ThreadEvent | None = None
 
 
 def _status_verb(current: str, status: str) -> str:

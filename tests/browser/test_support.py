@@ -27,7 +27,8 @@ def test_file_assign_note_and_close(new_page, sales_agent, global_admin, partner
     agent.goto(f"/customers/{customer.uuid}/")
     agent.get_by_role("link", name="File a support request").click()
     expect(agent.get_by_label("Customer")).to_have_value(str(customer.uuid))
-    expect(agent.get_by_label("Contact name")).to_have_value(sales_agent.full_name)
+    expect(agent.get_by_label("Contact name")).to_have_value("Nancy Davolio")  # the customer's
+    expect(agent.get_by_label("Contact email")).to_have_value("nancy@northwind.example")
     agent.get_by_label("Topic").select_option(label="Technical")
     agent.get_by_label("A — critical (first response within 2 hours)").check()
     agent.get_by_label("Title").fill("Nobody can sign in")
@@ -62,6 +63,11 @@ def test_file_assign_note_and_close(new_page, sales_agent, global_admin, partner
     helper.get_by_role("button", name="Close").click()
     expect(helper.get_by_text(f"#{number} is now closed.")).to_be_visible()
     expect(helper.get_by_role("button", name="Reopen")).to_be_visible()
+    thread = helper.get_by_role("region", name="Thread")
+    expect(thread).to_contain_text(
+        f"{global_admin.full_name} changed who it is assigned to from nobody to Eli Evans"
+    )
+    expect(thread).to_contain_text("Eli Evans changed the status from Open to Closed")
 
     support = SupportRequest.objects.get()
     assert support.status == SupportStatus.CLOSED
@@ -78,6 +84,8 @@ def test_enter_in_a_field_files_the_request(new_page, sales_agent, global_admin)
     agent.get_by_label("Topic").select_option(label="Technical")
     agent.get_by_label("C — minimal (first response within 8 hours)").check()
     agent.get_by_label("Description").fill("Invoices show the wrong VAT number.")
+    agent.get_by_label("Contact name").fill("Nancy Davolio")
+    agent.get_by_label("Contact email").fill("nancy@northwind.example")
     agent.get_by_label("Title").fill("Wrong VAT number")
     agent.get_by_label("Title").press("Enter")
 

@@ -135,7 +135,7 @@ def seed_support(partners: dict[str, Partner]) -> list[str]:
         for index, plan in enumerate(plans):
             filer = users.get(plan.by)
             customer = (
-                access.customers_for(filer)
+                access.managed_customers_for(filer)  # support needs an active relationship
                 .order_by("company_name")[index * 7 : index * 7 + 1]
                 .first()
                 if filer
