@@ -70,7 +70,9 @@ def is_verified(user: object) -> bool:
 
 
 def mark_verified(request: HttpRequest, device: Device) -> None:
-    """The second factor passed: the session counts as verified by `device` from now on."""
+    """The second factor passed: the session counts as verified by `device` from now on, under
+    a new session key (as Django's `login()` gives one after the password)."""
+    request.session.cycle_key()
     otp_login(request, device)
     request.session[VERIFIED_AT] = time.time()
     request.session.pop(SECOND_STEP_DUE, None)

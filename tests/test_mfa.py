@@ -130,6 +130,21 @@ def test_a_wrong_code_is_said_beside_the_field_and_recorded(sales_agent):
     assert not AuditEntry.objects.filter(action=Action.SIGN_IN_FAILED).exists()
 
 
+def test_right_after_a_wrong_code_the_page_says_how_long_to_wait(sales_agent, _clock):
+    device = give_authenticator(sales_agent)
+    client = password_step(sales_agent)
+    verify(client, "000000")
+    _clock.shift(20)
+    verify(client, "000000")  # the second in a row: the next waits 2 seconds
+
+    response = verify(client, totp(device))
+
+    assert "try again in 2 seconds" in response.content.decode()
+    assert len(entries(Action.MFA_FAILED, sales_agent)) == 2  # nothing checked, nothing counted
+    _clock.shift(2)
+    assert verify(client, totp(device)).status_code == 302
+
+
 def test_letters_are_refused_before_any_code_is_checked(sales_agent):
     give_authenticator(sales_agent)
     client = password_step(sales_agent)
@@ -526,3 +541,14 @@ def test_enrolling_twice_is_refused(sales_agent):
 
     with pytest.raises(RuleViolation):
         mfa_services.start_enrolment(user=sales_agent)
+
+
+def test_passing_the_second_factor_issues_a_new_session_key(sales_agent):
+    device = give_authenticator(sales_agent)
+    client = password_step(sales_agent)
+    before = client.session.session_key
+
+    verify(client, totp(device))
+
+    assert client.session.session_key != before
+    assert reaches_home(client)

@@ -8,11 +8,13 @@ recovery codes by `RecoveryCodeDevice`, which keeps only their hashes.
 
 import secrets
 from dataclasses import dataclass
+from math import ceil
 from typing import cast
 
 from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django_otp import verify_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
@@ -45,6 +47,19 @@ WRONG_CODE = "That code is not right. Enter the 6-digit code your authenticator 
 ALREADY_ENROLLED = (
     "You already use an authenticator app. Remove it first to set up a different one."
 )
+
+
+def _wait_message(device: TOTPDevice) -> str | None:
+    """After wrong codes, django-otp makes the next one wait 1, 2, 4 ... seconds: say how long,
+    rather than calling a right code wrong. Nothing is checked meanwhile."""
+    allowed, data = device.verify_is_allowed()
+    if allowed or not data or "locked_until" not in data:
+        return None
+    seconds = max(1, ceil((data["locked_until"] - timezone.now()).total_seconds()))
+    return (
+        f"After a wrong code the next one has to wait: try again in {seconds} "
+        f"second{'s' if seconds != 1 else ''}, with the code your app shows then."
+    )
 
 
 def start_enrolment(*, user: User, key: str | None = None) -> TOTPDevice:
@@ -81,6 +96,9 @@ def confirm_enrolment(*, user: User, code: str) -> list[str]:
         )
         if device is None:
             raise RuleViolation("Start again: open the page to set up an authenticator app.")
+        wait = _wait_message(device)
+        if wait:
+            raise RuleViolation(wait, field="code")
         if not device.verify_token(code):
             verified = False
         else:
@@ -152,6 +170,9 @@ def pass_second_step(*, request: HttpRequest, code: str, recovery: bool = False)
     user = cast(User, request.user)
     model = RecoveryCodeDevice if recovery else TOTPDevice
     device = model.objects.devices_for_user(user, confirmed=True).order_by("pk").first()
+    wait = _wait_message(device) if isinstance(device, TOTPDevice) else None
+    if wait:
+        raise RuleViolation(wait, field="code")
     left = None
     with transaction.atomic():
         verified = (

@@ -27,6 +27,7 @@ NOT_PAGES = {
     "subscriptions:export",
     "support:export",
     "support:attachment",
+    "mfa-recovery-codes-download",
     "relationship_requests:send",
     "support:status",
     "support:assign",
