@@ -5,6 +5,7 @@ A step names its kind; `action_for()` links it to the flow that carries it out w
 exists. Where it does not, the step is guidance text, never a dead button.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,6 +19,7 @@ from multichannel.models import (
     OnboardingStatus,
     Subscription,
     SubscriptionStatus,
+    User,
 )
 from multichannel.roles import Perm
 from multichannel.urlutils import object_url
@@ -49,7 +51,9 @@ class StepAction:
     url: str
 
 
-def onboardings_in_progress(viewer, subscriptions) -> dict[int, AzureOnboarding]:
+def onboardings_in_progress(
+    viewer: User, subscriptions: Iterable[Subscription]
+) -> dict[int, AzureOnboarding]:
     """The partner's onboardings under way of these subscriptions, by subscription id: one query
     whatever the subscriptions (a page costs the same with one row or many)."""
     ids = [s.pk for s in subscriptions]

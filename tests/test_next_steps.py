@@ -366,6 +366,7 @@ def test_it_says_an_onboarding_is_in_progress_and_resumes_it_at_its_step(reached
     assert step.title == f"Onboarding in progress — step {int(reached)} of 4"
     assert "Onboard to Azure" not in step.title
     action = action_for(step, sub)
+    assert action is not None
     assert action.label == "Resume"
     path = {1: "existing", 2: "new-subscription", 3: "services", 4: "review"}[reached]
     assert action.url == f"/onboardings/{onboarding.uuid}/{path}/"

@@ -21,6 +21,7 @@ from multichannel.models import (
     TransferRequest,
     TransferStatus,
 )
+from multichannel.models.subscriptions import SubscriptionQuerySet
 from multichannel.roles import Perm
 
 
@@ -42,7 +43,7 @@ def get_transfer_for(viewer, transfer_uuid) -> TransferRequest:
     )
 
 
-def transferable() -> QuerySet[Subscription]:
+def transferable() -> SubscriptionQuerySet:
     """Rule 12: active usage-based subscriptions held by a CSP partner, not already in a pending
     transfer. A suspended one is not active, so it is not offered; license-based ones never are
     (rule 10)."""

@@ -66,7 +66,7 @@ class ServiceForm(forms.Form):
     )
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         named = cleaned.get("name", "").strip()
         # Left out when the choice was already refused ("Select a valid choice.").
         if named and not cleaned.get("disposition") and "disposition" not in self.errors:

@@ -25,7 +25,7 @@ class OnboardingStep(models.IntegerChoices):
     REVIEW = 4, "Review and finish"
 
 
-ONBOARDING_STEP_URLS = {
+ONBOARDING_STEP_URLS: dict[int, str] = {
     OnboardingStep.SOURCE: "onboardings:source",
     OnboardingStep.NEW_SUBSCRIPTION: "onboardings:subscription",
     OnboardingStep.SERVICES: "onboardings:services",
