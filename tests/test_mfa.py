@@ -60,6 +60,7 @@ def entries(action: Action, user) -> list[AuditEntry]:
 # --- The second step ---------------------------------------------------------------------------
 
 
+@pytest.mark.rule(18)
 def test_after_the_password_a_user_with_an_app_is_asked_for_a_code(sales_agent):
     device = give_authenticator(sales_agent)
     client = password_step(sales_agent)
@@ -76,6 +77,7 @@ def test_after_the_password_a_user_with_an_app_is_asked_for_a_code(sales_agent):
 
 
 @pytest.mark.parametrize("steps", [-1, 0, 1])
+@pytest.mark.rule(18)
 def test_a_code_one_time_step_either_side_is_accepted(sales_agent, steps):
     device = give_authenticator(sales_agent)
     client = password_step(sales_agent)
@@ -87,6 +89,7 @@ def test_a_code_one_time_step_either_side_is_accepted(sales_agent, steps):
 
 
 @pytest.mark.parametrize("steps", [-2, 2])
+@pytest.mark.rule(18)
 def test_a_code_two_time_steps_away_is_refused(sales_agent, steps):
     device = give_authenticator(sales_agent)
     client = password_step(sales_agent)
@@ -98,6 +101,7 @@ def test_a_code_two_time_steps_away_is_refused(sales_agent, steps):
     assert not reaches_home(client)
 
 
+@pytest.mark.rule(18)
 def test_a_code_is_never_accepted_twice(sales_agent, _clock):
     device = give_authenticator(sales_agent)
     code = totp(device)
@@ -115,6 +119,7 @@ def test_a_code_is_never_accepted_twice(sales_agent, _clock):
     assert verify(second, totp(device)).status_code == 302
 
 
+@pytest.mark.rule(19)
 def test_a_wrong_code_is_said_beside_the_field_and_recorded(sales_agent):
     give_authenticator(sales_agent)
     client = password_step(sales_agent)
@@ -156,6 +161,7 @@ def test_letters_are_refused_before_any_code_is_checked(sales_agent):
 
 
 @pytest.mark.rule(4)
+@pytest.mark.rule(18)
 def test_repeated_wrong_codes_lock_the_sign_in_like_wrong_passwords(sales_agent, _clock):
     give_authenticator(sales_agent)
     client = password_step(sales_agent)
@@ -209,6 +215,7 @@ def enrol(user, client: Client) -> list[str]:
     return re.findall(r"\b[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}\b", page)
 
 
+@pytest.mark.rule(18)
 def test_enrolment_shows_ten_codes_once_and_stores_only_their_hashes(sales_agent, partner):
     partner.require_mfa = False
     partner.save()
@@ -234,6 +241,7 @@ def test_enrolment_shows_ten_codes_once_and_stores_only_their_hashes(sales_agent
     assert len(entries(Action.RECOVERY_CODES_GENERATED, sales_agent)) == 1
 
 
+@pytest.mark.rule(18)
 def test_a_recovery_code_signs_in_once_and_the_user_is_told_how_many_are_left(sales_agent):
     codes = enrol(sales_agent, password_step(sales_agent))
     client = password_step(sales_agent)
@@ -252,6 +260,7 @@ def test_a_recovery_code_signs_in_once_and_the_user_is_told_how_many_are_left(sa
     assert mfa.recovery_codes_left(sales_agent) == 9
 
 
+@pytest.mark.rule(18)
 def test_new_recovery_codes_void_the_old_ones(sales_agent):
     client = password_step(sales_agent)
     old = enrol(sales_agent, client)
@@ -269,6 +278,7 @@ def test_new_recovery_codes_void_the_old_ones(sales_agent):
 # --- Enrolment and the partner's requirement --------------------------------------------------
 
 
+@pytest.mark.rule(17)
 def test_under_the_requirement_a_user_without_an_app_enrols_before_anything_else(sales_agent):
     client = password_step(sales_agent)
 
@@ -285,6 +295,7 @@ def test_under_the_requirement_a_user_without_an_app_enrols_before_anything_else
     assert client.get("/customers/").status_code == 200
 
 
+@pytest.mark.rule(17)
 def test_without_the_requirement_there_is_no_second_step(sales_agent, partner):
     partner.require_mfa = False
     partner.save()
@@ -359,6 +370,7 @@ def test_the_session_remembers_when_its_second_factor_passed(sales_agent, _clock
 # --- Removing one's own app ------------------------------------------------------------------
 
 
+@pytest.mark.rule(19)
 def test_removing_ones_only_app_is_refused_while_the_partner_requires_it(as_sales_agent):
     assert "cannot remove" in as_sales_agent.get(reverse("mfa-remove")).content.decode()
 
@@ -387,6 +399,7 @@ def test_without_the_requirement_a_user_removes_their_app_and_codes(partner, sal
 
 
 @pytest.mark.parametrize("admin", ["global_admin", "user_admin"])
+@pytest.mark.rule(19)
 def test_an_admin_resets_a_users_factors_and_ends_their_sessions(admin, request, sales_agent):
     victim_session = signed_in(sales_agent)
     assert reaches_home(victim_session)
@@ -407,6 +420,7 @@ def test_an_admin_resets_a_users_factors_and_ends_their_sessions(admin, request,
     assert fresh.get("/")["Location"].startswith(reverse("mfa-enrol"))
 
 
+@pytest.mark.rule(19)
 def test_a_user_management_admin_cannot_reset_a_global_admin(as_user_admin, second_global_admin):
     give_authenticator(second_global_admin)
     url = reverse("users:reset-mfa", args=[second_global_admin.uuid])
@@ -438,6 +452,7 @@ def test_a_sales_agent_cannot_reset_anyone(as_sales_agent, user_admin):
 # --- The requirement, set by a Global admin --------------------------------------------------
 
 
+@pytest.mark.rule(17)
 def test_a_global_admin_turns_the_requirement_off_and_on(as_global_admin, partner):
     url = reverse("users:mfa-requirement")
 
@@ -454,6 +469,7 @@ def test_a_global_admin_turns_the_requirement_off_and_on(as_global_admin, partne
     assert changes.count() == 2  # nothing changed, nothing recorded
 
 
+@pytest.mark.rule(17)
 def test_only_a_global_admin_sets_the_requirement(as_user_admin, partner):
     response = as_user_admin.post(reverse("users:mfa-requirement"), {"require_mfa": "no"})
 
@@ -462,6 +478,7 @@ def test_only_a_global_admin_sets_the_requirement(as_user_admin, partner):
     assert partner.require_mfa is True
 
 
+@pytest.mark.rule(17)
 def test_turning_the_requirement_on_sends_signed_in_users_without_an_app_to_enrol(
     partner, sales_agent
 ):
@@ -476,6 +493,7 @@ def test_turning_the_requirement_on_sends_signed_in_users_without_an_app_to_enro
     assert client.get("/")["Location"].startswith(reverse("mfa-enrol"))
 
 
+@pytest.mark.rule(17)
 def test_a_new_partner_requires_it_by_default(other_partner):
     assert other_partner.require_mfa is True
 

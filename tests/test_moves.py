@@ -525,6 +525,7 @@ def test_step_three_with_an_unknown_disposition_is_refused(as_sales_agent, sales
         )
 
 
+@pytest.mark.rule(20)
 def test_step_three_chooses_nothing_for_the_user(as_sales_agent, sales_agent, azure_ea):
     onboarding = started(sales_agent, azure_ea, services=["Web app: contoso-shop", "Storage: logs"])
     onboarding_services.create_new_subscription(
@@ -544,6 +545,7 @@ def test_step_three_chooses_nothing_for_the_user(as_sales_agent, sales_agent, az
     )
 
 
+@pytest.mark.rule(20)
 def test_step_three_without_a_choice_says_so_beside_each_service_and_keeps_the_others(
     as_sales_agent, sales_agent, azure_ea
 ):
@@ -569,6 +571,7 @@ def test_step_three_without_a_choice_says_so_beside_each_service_and_keeps_the_o
     assert snapshot() == before
 
 
+@pytest.mark.rule(20)
 def test_the_review_says_which_services_are_cancelled_on_the_old_subscription(
     as_sales_agent, sales_agent, azure_ea
 ):

@@ -1,11 +1,20 @@
-"""Every domain rule of DESIGN §4 (1 to 16) has tests that prove it, marked
-`@pytest.mark.rule(n)`: a rule nobody marks is a rule nobody checks."""
+"""Every domain rule, DESIGN §4's (1 to 16) and those docs/rules.md adds after them, has tests
+that prove it, marked `@pytest.mark.rule(n)`: a rule nobody marks is a rule nobody checks."""
 
 import ast
+import re
 from pathlib import Path
 
-RULES = range(1, 17)
 TESTS = Path(__file__).parent
+ADDED_RULES = TESTS.parent / "docs" / "rules.md"
+
+
+def added_rules(text: str) -> list[int]:
+    """The numbers of the rules docs/rules.md adds: its numbered items."""
+    return [int(number) for number in re.findall(r"^(\d+)\. ", text, flags=re.M)]
+
+
+RULES = [*range(1, 17), *added_rules(ADDED_RULES.read_text())]
 
 
 def _rule_numbers(node: ast.AST) -> list[int]:
@@ -54,6 +63,11 @@ def test_every_rule_of_the_design_has_tests_marked_with_it():
 def test_no_test_is_marked_with_a_rule_the_design_does_not_have():
     seen = marked_rules()
     assert sorted(set(seen) - set(RULES)) == []
+
+
+def test_the_added_rules_continue_the_designs_numbering():
+    assert list(range(1, len(RULES) + 1)) == RULES
+    assert len(RULES) > 16
 
 
 def test_the_rule_mark_takes_several_rules_and_a_module_mark_counts_too(tmp_path):

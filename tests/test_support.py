@@ -356,6 +356,7 @@ def test_the_contact_is_the_customers_primary_contact_once_the_customer_is_chose
     assert typed.context["form"]["contact_email"].value() == "it@litware.example"
 
 
+@pytest.mark.rule(21)
 def test_a_customer_with_only_a_pending_relationship_request_cannot_get_a_support_request(
     as_sales_agent, sales_agent
 ):
