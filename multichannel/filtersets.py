@@ -37,7 +37,7 @@ from multichannel.models import (
 )
 from multichannel.models.customers import other_channels_exist
 from multichannel.models.subscriptions import LIVE_STATUSES
-from multichannel.roles import Role
+from multichannel.roles import Perm, Role
 
 
 def _people(partner_id):
@@ -72,6 +72,34 @@ class PersonFilter(django_filters.ModelChoiceFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("queryset", User.objects.none())
         kwargs.setdefault("empty_label", "Anyone")
+        kwargs.setdefault("to_field_name", "uuid")
+        super().__init__(*args, **kwargs)
+
+
+class _CustomerIterator(ModelChoiceIterator):
+    """The customers as (uuid, company name) read as plain values."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for key, name in self.queryset.values_list("uuid", "company_name"):
+            yield (str(key), name)
+
+
+class _CustomerField(ModelChoiceField):
+    iterator = _CustomerIterator
+
+
+class CustomerFilter(django_filters.ModelChoiceFilter):
+    """One of the viewer's customers, chosen by uuid (set `queryset` to what they may see): a
+    customer the viewer may not see is not a valid choice, so it filters nothing and shows
+    nothing of it."""
+
+    field_class = _CustomerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", Customer.objects.none())
+        kwargs.setdefault("empty_label", "Any customer")
         kwargs.setdefault("to_field_name", "uuid")
         super().__init__(*args, **kwargs)
 
@@ -131,6 +159,7 @@ class ActivityFilterSet(django_filters.FilterSet):
         label="To", method="until", widget=forms.DateInput(attrs={"type": "date"})
     )
     actor = PersonFilter(label="User")
+    customer = CustomerFilter(label="Customer")
     action = django_filters.ChoiceFilter(
         label="Action", choices=Action.choices, empty_label="Any action"
     )
@@ -152,6 +181,12 @@ class ActivityFilterSet(django_filters.FilterSet):
                 data["date_from"] = default_activity_start()
         super().__init__(data, *args, **kwargs)
         self.filters["actor"].queryset = _people(viewer.partner_id)
+        if access.has(viewer, Perm.VIEW_CUSTOMERS):
+            self.filters["customer"].queryset = access.customers_for(viewer).order_by(
+                "company_name", "pk"
+            )
+        else:  # entries about accounts concern no customer
+            del self.filters["customer"]
         categories = set(access.activity_categories_for(viewer))
         self.filters["action"].extra["choices"] = [
             (a.value, a.label) for a in Action if a.category in categories

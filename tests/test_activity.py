@@ -15,7 +15,7 @@ from multichannel.models import Action, AuditEntry
 from multichannel.models.audit import AppendOnlyError
 from multichannel.roles import Role
 from multichannel.services.audit import record
-from tests.factories import make_user
+from tests.factories import make_managed_customer, make_user
 
 
 def listed(response) -> list[str]:
@@ -228,3 +228,68 @@ def test_exporting_is_a_post_with_a_csrf_token_and_a_get_changes_nothing(
     assert exported.status_code == 200
     entry = AuditEntry.objects.get(action=Action.ACTIVITY_EXPORTED)
     assert entry.new_values == {"filters": {"action": "signed_in"}}
+
+
+@pytest.mark.rule(15)
+def test_filters_by_customer_among_the_viewers_own_only(
+    as_global_admin, global_admin, partner, other_partner
+):
+
+    northwind = make_managed_customer(partner, company_name="Northwind Traders")
+    contoso = make_managed_customer(partner, company_name="Contoso")
+    elsewhere = make_managed_customer(other_partner, company_name="Elsewhere Ltd")
+    record(Action.CUSTOMER_CREATED, actor=global_admin, target=northwind)
+    record(Action.CUSTOMER_CREATED, actor=global_admin, target=contoso)
+    url = reverse("activity:list")
+
+    page = as_global_admin.get(url, {"customer": str(northwind.uuid)})
+    entries = list(page.context["page_obj"])
+    assert [e.customer_id for e in entries] == [northwind.pk]
+    html = page.content.decode()
+    assert f'<option value="{northwind.uuid}" selected>Northwind Traders</option>' in html
+    assert f'<option value="{contoso.uuid}">Contoso</option>' in html
+    assert "Elsewhere Ltd" not in html
+
+    # Another partner's customer is no choice: it narrows nothing and names nothing.
+    foreign = as_global_admin.get(url, {"customer": str(elsewhere.uuid)})
+    assert foreign.status_code == 200
+    assert "Elsewhere Ltd" not in foreign.content.decode()
+    assert "Select a valid choice" in foreign.content.decode()
+    assert {e.customer_id for e in foreign.context["page_obj"]} >= {northwind.pk, contoso.pk}
+
+
+def test_a_user_management_admin_has_no_customer_filter(as_user_admin, partner):
+    page = as_user_admin.get(reverse("activity:list"), {"customer": "x"})
+    assert page.status_code == 200
+    assert 'name="customer"' not in page.content.decode()
+
+
+@pytest.mark.rule(15)
+def test_the_csv_export_names_each_entrys_customer(as_global_admin, global_admin, partner):
+
+    northwind = make_managed_customer(partner, company_name="Northwind Traders")
+    record(Action.CUSTOMER_CREATED, actor=global_admin, target=northwind)
+    record(Action.PASSWORD_CHANGED, actor=global_admin, target=global_admin)
+
+    response = as_global_admin.post(reverse("activity:export"))
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").strip().splitlines()
+    header = lines[0].split(",")
+    assert "Customer" in header
+    column = header.index("Customer")
+    rows = {line.split(",")[2]: line.split(",")[column] for line in lines[1:]}
+    assert "Northwind Traders" in rows.values()
+    assert rows["Changed own password"] == ""
+
+
+def test_the_log_filtered_by_customer_costs_bounded_queries(
+    as_global_admin, global_admin, partner, django_assert_max_num_queries
+):
+
+    customers = [make_managed_customer(partner, company_name=f"C{i}") for i in range(30)]
+    for customer in customers:
+        record(Action.CUSTOMER_CREATED, actor=global_admin, target=customer)
+    url = reverse("activity:list")
+    as_global_admin.get(url, {"customer": str(customers[0].uuid)})
+    with django_assert_max_num_queries(9):
+        response = as_global_admin.get(url, {"customer": str(customers[0].uuid)})
+    assert response.status_code == 200
