@@ -633,3 +633,27 @@ def test_an_email_too_long_to_store_is_explained_next_to_its_field(as_sales_agen
     ]
     assert long_email in response.content.decode()
     assert not Customer.objects.exists()
+
+
+@pytest.mark.rule(13)
+@pytest.mark.parametrize(
+    ("days_ago", "shown"),
+    [(7, "New commerce (cancellable until 2026-11-27)"), (8, "New commerce</dd>")],
+)
+def test_the_cancellation_deadline_is_shown_only_until_it_has_passed(
+    as_global_admin, global_admin, days_ago, shown
+):
+    subscription = add_subscription(
+        add_customer(global_admin),
+        channel=Channel.CSP,
+        partner_of_record=global_admin.partner,
+        term_start=TODAY - timedelta(days=days_ago),
+        term_end=TODAY + timedelta(days=365 - days_ago),
+    )
+    detail = as_global_admin.get(reverse("subscriptions:detail", args=[subscription.uuid]))
+    seats = as_global_admin.get(reverse("subscriptions:seats", args=[subscription.uuid]))
+    page = detail.content.decode()
+
+    assert shown in page
+    assert ("cancellable until" in page) == (days_ago == 7)
+    assert ("(until 2026-11-27)" in seats.content.decode()) == (days_ago == 7)

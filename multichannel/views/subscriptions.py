@@ -106,6 +106,12 @@ class SubscriptionMixin(ObjectMixin):
         context["actions"] = access.subscription_actions(
             self.request.user, self.subject, self.today
         )
+        # The last day a new-commerce subscription may be cancelled, while that day is still to
+        # come (rule 13): once it has passed, the page says nothing of it.
+        deadline = self.subject.cancellation_deadline()
+        context["cancellation_deadline"] = (
+            deadline if deadline is not None and self.today <= deadline else None
+        )
         return context
 
 
@@ -133,7 +139,6 @@ class SubscriptionDetailView(SubscriptionMixin, TemplateView):
             step=step,
             # This page is where a managed subscription is managed: no link to itself.
             step_action=None if action and action.url == self.request.path else action,
-            cancellation_deadline=s.cancellation_deadline(),
             history=list(access.activity_entries_about(user, s)[:20]),
             support_query=f"subscription={s.uuid}",
             support_requests=list(
