@@ -1640,3 +1640,22 @@ def test_removing_the_relationship_while_a_transfer_to_us_is_accepted_one_wins(m
     refused = [o for o in outcomes if isinstance(o, RuleViolation)]
     assert len(refused) == 1, outcomes
     assert rule_8_holds(target, customer)
+
+
+def test_choosing_a_customer_fills_in_its_primary_contact(
+    as_sales_agent, northwind, other_partner, production
+):
+    page = text(as_sales_agent.get(reverse("transfers:new")))
+    assert 'data-contact-for="id_notify_email"' in page
+    assert f'value="{northwind.uuid}" data-contact-email="{northwind.contact_email}"' in page
+
+    preview = as_sales_agent.post(
+        reverse("transfers:new"),
+        {**form_data(northwind, other_partner, notify_email=None), "review": "1"},
+    )
+    assert preview.context["form"]["notify_email"].value() == northwind.contact_email
+    typed = as_sales_agent.post(
+        reverse("transfers:new"),
+        {**form_data(northwind, other_partner, notify_email="it@example.com"), "review": "1"},
+    )
+    assert typed.context["form"]["notify_email"].value() == "it@example.com"

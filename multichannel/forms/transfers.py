@@ -4,10 +4,23 @@ from multichannel.access.transfers import customers_to_ask_transfers_for
 from multichannel.models import Partner, ProductType
 
 
+class CustomerContactSelect(forms.Select):
+    """Each customer's option carries its primary contact's email, so that choosing a customer
+    fills in the contact to notify (static/js/portal.js, `data-contact-for`)."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        customer = getattr(value, "instance", None)
+        if customer is not None and customer.contact_email:
+            option["attrs"]["data-contact-email"] = customer.contact_email
+        return option
+
+
 class TransferRequestForm(forms.Form):
     customer = forms.ModelChoiceField(
         queryset=None,
         to_field_name="uuid",
+        widget=CustomerContactSelect(attrs={"data-contact-for": "id_notify_email"}),
         empty_label="Choose a customer",
         help_text=(
             "Customers we have a reseller relationship with whose active Azure another partner "

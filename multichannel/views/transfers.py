@@ -116,6 +116,7 @@ class TransferCreateView(PortalMixin, ActionMixin, FormView):
         # A preview needs only the customer and the partner: nothing to say about the rest yet.
         if "review" in self.request.POST and not form.errors.keys() & PREVIEW_NEEDS:
             form.errors.clear()
+            _fill_contact(form)
             return self.render_to_response(self.get_context_data(form=form, reviewing=True))
         return super().form_invalid(form)
 
@@ -143,6 +144,15 @@ class TransferCreateView(PortalMixin, ActionMixin, FormView):
 
 
 PREVIEW_NEEDS = {"customer", "source_partner"}
+
+
+def _fill_contact(form) -> None:
+    """A preview shows the chosen customer's primary contact as the contact to notify when none
+    was typed (as a link from the customer's page does)."""
+    customer = form.cleaned_data.get("customer")
+    if customer is not None and customer.contact_email and not form.data.get("notify_email"):
+        form.data = form.data.copy()
+        form.data["notify_email"] = customer.contact_email
 
 
 def _is_uuid(value: str) -> bool:

@@ -73,9 +73,28 @@
     box.classList.toggle("d-none", !slug);
   }
 
+  // A select marked data-contact-for="id" whose options carry data-contact-email: choosing
+  // one fills that field with the email, unless someone typed a different one there.
+  function fillContact(select) {
+    var field = document.getElementById(select.getAttribute("data-contact-for"));
+    if (!field) {
+      return;
+    }
+    var option = select.options[select.selectedIndex];
+    var email = option ? option.getAttribute("data-contact-email") || "" : "";
+    var filled = field.getAttribute("data-filled") || "";
+    if (!field.value || field.value === filled) {
+      field.value = email;
+      field.setAttribute("data-filled", email);
+    }
+  }
+
   document.addEventListener("change", function (event) {
     if (event.target.matches("[data-controls]")) {
       updateDependentFields();
+    }
+    if (event.target.matches("[data-contact-for]")) {
+      fillContact(event.target);
     }
   });
   document.addEventListener("input", function (event) {
@@ -118,6 +137,14 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     updateDependentFields();
+    document.querySelectorAll("[data-contact-for]").forEach(function (select) {
+      var field = document.getElementById(select.getAttribute("data-contact-for"));
+      var option = select.options[select.selectedIndex];
+      var email = option && option.getAttribute("data-contact-email");
+      if (field && email && field.value === email) {
+        field.setAttribute("data-filled", email); // filled in for us: a new choice replaces it
+      }
+    });
     var summary = document.querySelector("[data-error-summary]");
     if (summary) {
       summary.focus();
