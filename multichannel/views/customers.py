@@ -31,7 +31,13 @@ from multichannel.next_steps import (
 )
 from multichannel.roles import Perm
 from multichannel.services import customers as customer_services
-from multichannel.views.lists import Column, CsvExportMixin, FilteredListView, yes_no
+from multichannel.views.lists import (
+    Column,
+    CsvExportMixin,
+    FilteredListView,
+    list_crumb,
+    yes_no,
+)
 from multichannel.views.mixins import ActionMixin, ObjectMixin, PortalMixin
 
 CUSTOMERS_CRUMB = ("Customers", reverse_lazy("customers:list"))
@@ -264,7 +270,8 @@ class CustomerDetailView(CustomerMixin, TemplateView):
         return str(self.subject)
 
     def get_breadcrumbs(self):
-        return [CUSTOMERS_CRUMB, (str(self.subject), None)]
+        back = list_crumb(self.request, "Customers", "customers:list", CustomerListView)
+        return [back, (str(self.subject), None)]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

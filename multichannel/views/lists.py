@@ -5,10 +5,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from django.core.paginator import EmptyPage, Paginator
 from django.db.models import F
 from django.http import StreamingHttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import ListView
 
@@ -110,9 +112,16 @@ class CappedPaginator(Paginator):
 
 
 class FilteredListView(SortableListMixin, ListView):
-    filterset_class = None
+    filterset_class: Any = None
     paginate_by = 25
     paginator_class = CappedPaginator
+    # Query parameters the list reads besides its filters, its sort and its page.
+    extra_params: tuple[str, ...] = ()
+
+    @classmethod
+    def known_params(cls) -> set[str]:
+        filters = set(cls.filterset_class.base_filters) if cls.filterset_class else set()
+        return filters | {"sort", cls.page_kwarg, *cls.extra_params}
 
     def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
         try:
@@ -151,7 +160,29 @@ class FilteredListView(SortableListMixin, ListView):
         context["filtered"] = any(
             value for key, value in self.request.GET.items() if key not in ("page", "sort")
         )
+        # Added to the links to the rows' pages, whose breadcrumb then leads back to this list
+        # as it is now (see `list_crumb`).
+        query = self.request.GET.urlencode()
+        context["back"] = "?" + urlencode({BACK: query}) if query else ""
         return context
+
+
+BACK = "back"
+_BACK_LIMIT = 2_000  # characters of a list's query string kept; a longer one is not a list's
+
+
+def list_crumb(request, label: str, url_name: str, list_view) -> tuple[str, str]:
+    """The breadcrumb to a list, keeping the filters, sort and page the page was opened from
+    (`?back=`, which the list adds to its links). Only the list's own address is linked, with
+    only the parameters that list reads, re-encoded: whatever `back` holds, the link goes
+    nowhere else and carries no markup."""
+    url = reverse(url_name)
+    raw = request.GET.get(BACK, "")
+    if not raw or len(raw) > _BACK_LIMIT:
+        return (label, url)
+    known = list_view.known_params()
+    kept = [(key, value) for key, value in parse_qsl(raw) if key in known and value]
+    return (label, f"{url}?{urlencode(kept)}" if kept else url)
 
 
 class _Echo:

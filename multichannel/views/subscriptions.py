@@ -11,7 +11,14 @@ from multichannel.forms.customers import AutoRenewForm, ConfirmForm, SeatsForm
 from multichannel.next_steps import action_for, next_step, onboardings_in_progress
 from multichannel.roles import Perm
 from multichannel.services import subscriptions as subscription_services
-from multichannel.views.lists import Column, CsvExportMixin, FilteredListView, yes_no
+from multichannel.views.lists import (
+    BACK,
+    Column,
+    CsvExportMixin,
+    FilteredListView,
+    list_crumb,
+    yes_no,
+)
 from multichannel.views.mixins import ActionMixin, ObjectMixin, PortalMixin
 
 SUBSCRIPTIONS_CRUMB = ("Subscriptions", reverse_lazy("subscriptions:list"))
@@ -122,7 +129,12 @@ class SubscriptionDetailView(SubscriptionMixin, TemplateView):
         return f"{self.subject.offer_name} — {self.subject.customer}"
 
     def get_breadcrumbs(self):
-        return [*super().get_breadcrumbs()[:-1], (self.subject.offer_name, None)]
+        crumbs = [*super().get_breadcrumbs()[:-1], (self.subject.offer_name, None)]
+        if BACK in self.request.GET:  # opened from the subscriptions list: back to it
+            crumbs[0] = list_crumb(
+                self.request, "Subscriptions", "subscriptions:list", SubscriptionListView
+            )
+        return crumbs
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -26,7 +26,13 @@ from multichannel.models import (
 )
 from multichannel.roles import Perm
 from multichannel.services import support as support_services
-from multichannel.views.lists import Column, CsvExportMixin, FilteredListView, yes_no
+from multichannel.views.lists import (
+    Column,
+    CsvExportMixin,
+    FilteredListView,
+    list_crumb,
+    yes_no,
+)
 from multichannel.views.mixins import ActionMixin, ButtonMixin, ObjectMixin, PortalMixin
 
 SUPPORT_CRUMB = ("Support", reverse_lazy("support:list"))
@@ -194,7 +200,8 @@ class SupportDetailView(SupportObjectMixin, ActionMixin, FormView):
         return f"#{self.subject.number} {self.subject.title}"
 
     def get_breadcrumbs(self):
-        return [SUPPORT_CRUMB, (f"#{self.subject.number}", None)]
+        back = list_crumb(self.request, "Support", "support:list", SupportListView)
+        return [back, (f"#{self.subject.number}", None)]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

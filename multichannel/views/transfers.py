@@ -25,7 +25,7 @@ from multichannel.models import (
 )
 from multichannel.roles import Perm
 from multichannel.services import transfers as transfer_services
-from multichannel.views.lists import FilteredListView
+from multichannel.views.lists import FilteredListView, list_crumb
 from multichannel.views.mixins import ActionMixin, ObjectMixin, PortalMixin
 
 TRANSFERS_CRUMB = ("Transfers", reverse_lazy("transfers:list"))
@@ -39,6 +39,7 @@ class TransferListView(PortalMixin, FilteredListView):
     filterset_class = TransferFilterSet
     sort_fields = {"created": ("created_at",), "expires": ("expires_at",)}
     default_sort = "-created"
+    extra_params = ("direction",)
 
     @property
     def direction(self) -> str:
@@ -180,7 +181,8 @@ class TransferMixin(ObjectMixin):
     context_name = "transfer"
 
     def get_breadcrumbs(self):
-        return [TRANSFERS_CRUMB, (self.subject.customer.company_name, None)]
+        back = list_crumb(self.request, "Transfers", "transfers:list", TransferListView)
+        return [back, (self.subject.customer.company_name, None)]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
