@@ -32,7 +32,9 @@ def rows(held_subscription, transfer, support_request):
 
 def crumb(page: str, label: str) -> str:
     nav = page.split('<nav aria-label="Breadcrumb">')[1].split("</nav>")[0]
-    return html.unescape(re.search(rf'<a href="([^"]*)">{label}</a>', nav).group(1))
+    link = re.search(rf'<a href="([^"]*)">{label}</a>', nav)
+    assert link, f"the breadcrumb links to {label}"
+    return html.unescape(link.group(1))
 
 
 @pytest.mark.parametrize("kind", CASES)
