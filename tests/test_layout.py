@@ -49,7 +49,7 @@ def test_the_first_cell_of_an_onboarding_links_to_it_and_the_open_button_waits_f
         "Step 1 of 4",
     ]
     assert "d-md-table-cell" in cells[-1].get("class")  # Resume, from 768 px on
-    assert cells[-1].find("a").get("href") == azure_onboarding.get_absolute_url()
+    assert cells[-1].find("a").get("href") == azure_onboarding.get_step_url()  # the step it is at
 
 
 def test_the_first_cell_of_a_planned_move_links_to_it(as_global_admin, planned_move):
