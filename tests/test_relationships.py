@@ -1348,3 +1348,12 @@ def test_an_email_goes_through_the_mail_backend_chosen_when_it_was_scheduled(
     send(as_sales_agent, relationship_request, django_capture_on_commit_callbacks)
     (message,) = mail.outbox
     assert message.to == [relationship_request.contact_email]
+
+
+def test_a_tenant_a_request_adds_has_no_country_nobody_chose(as_sales_agent, sales_agent):
+    relationship_request = make_request(sales_agent, company="Brand New", domain="brandnew.example")
+    customer = relationship_request.customer
+
+    assert customer.country == ""
+    page = as_sales_agent.get(reverse("customers:detail", args=[customer.uuid]))
+    assert "<dt>Country</dt><dd>Not known</dd>" in page.content.decode()

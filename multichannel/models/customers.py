@@ -68,7 +68,8 @@ class Customer(models.Model):
     primary_domain = models.CharField(
         max_length=253, unique=True, help_text="e.g. contoso.onmicrosoft.com"
     )
-    country = CountryField()
+    # Blank for a tenant a relationship request added: nobody told us its country.
+    country = CountryField(blank=True)
     cloud = models.CharField(max_length=20, choices=Cloud.choices, default=Cloud.COMMERCIAL)
     contact_name = models.CharField("primary contact", max_length=150, blank=True)
     contact_email = models.EmailField("contact email")

@@ -170,7 +170,7 @@ def _new_tenant(partner: Partner, company_name: str, domain: str, contact_email:
                 tenant_id=uuid.uuid4(),
                 company_name=company_name.strip(),
                 primary_domain=domain,
-                country=partner.country,
+                country="",  # not ours to guess: the request does not ask it
                 cloud=partner.cloud,
                 contact_email=contact_email.strip().lower(),
                 created_by_partner=partner,
