@@ -246,6 +246,8 @@ class CustomerFilterSet(PartnerFilterSet):
         method="with_relationship",
         empty_label="Any",
         choices=[
+            ("active", "Active reseller relationship"),
+            ("waiting", "Waiting on our relationship request"),
             ("delegated", "With delegated admin roles"),
             ("no_delegated", "Without delegated admin roles"),
             ("multi_partner", "Also works with other partners"),
@@ -278,6 +280,10 @@ class CustomerFilterSet(PartnerFilterSet):
         ours = Relationship.objects.filter(
             partner_id=self.partner_id, status=RelationshipStatus.ACTIVE
         )
+        if value == "active":
+            return queryset.filter(pk__in=ours.values("customer_id"))
+        if value == "waiting":  # visible without a relationship: a tenant our request added
+            return queryset.exclude(pk__in=ours.values("customer_id"))
         if value == "delegated":
             return queryset.filter(
                 pk__in=ours.filter(delegated_admin_until__gte=timezone.localdate()).values(

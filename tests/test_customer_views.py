@@ -38,6 +38,7 @@ from tests.factories import (
     add_subscription,
     bulk_managed_customers,
     customer_form,
+    make_request,
 )
 
 # Every test here runs on this day, whatever the day the suite runs: the term ends written below
@@ -588,6 +589,22 @@ def test_the_dashboard_counts_subscriptions_by_channel(as_sales_agent, held):
     add_subscription(held.customer, channel=Channel.EA, billing_type=BillingType.USAGE)
     rows = {row.label: row for row in as_sales_agent.get(reverse("home")).context["channel_rows"]}
     assert (rows["Bought from us"].license, rows["Enterprise Agreement"].usage) == (1, 1)
+
+
+def test_the_dashboards_customer_count_links_to_the_same_customers_on_the_list(
+    as_sales_agent, sales_agent, held
+):
+    make_request(sales_agent, company="Brand New", domain="brandnew.example")  # visible, not ours
+    home = as_sales_agent.get(reverse("home"))
+    count = home.context["customer_count"]
+    link = reverse("customers:list") + "?relationship=active"
+    assert f'<a href="{link}">{count} customer' in home.content.decode()
+
+    listed = as_sales_agent.get(link).context["page_obj"].paginator.count
+    everyone = as_sales_agent.get(reverse("customers:list")).context["page_obj"].paginator.count
+    waiting = as_sales_agent.get(reverse("customers:list") + "?relationship=waiting")
+    assert (listed, everyone) == (count, count + 1)
+    assert [c.company_name for c in waiting.context["page_obj"]] == ["Brand New"]
 
 
 def test_the_dashboard_counts_long_terms_ending_in_30_60_and_90_days(as_sales_agent, held):
