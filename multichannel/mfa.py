@@ -24,6 +24,7 @@ from multichannel.models import RecoveryCodeDevice, User
 
 VERIFIED_AT = "mfa_verified_at"
 SECOND_STEP_DUE = "mfa_second_step_due"
+STEP_UP_SECONDS = 15 * 60  # sensitive actions want a second factor at most this old
 
 
 def authenticator(user: User) -> TOTPDevice | None:
@@ -87,6 +88,16 @@ def verified_within(request: HttpRequest, seconds: float) -> bool:
         return False
     verified_at = request.session.get(VERIFIED_AT)
     return verified_at is not None and time.time() - verified_at <= seconds
+
+
+def step_up_due(request: HttpRequest) -> bool:
+    """A sensitive action asks for the second factor again: the user has one, and passed it more
+    than `STEP_UP_SECONDS` ago. A user with no factor at all has nothing to confirm with, so is
+    not asked."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not has_factor(cast(User, user)):
+        return False
+    return not verified_within(request, STEP_UP_SECONDS)
 
 
 def _sign_in_complete(request: HttpRequest | None, user: User) -> None:

@@ -164,6 +164,10 @@ urlpatterns = [
     path("sign-out/", auth.SignOutView.as_view(), name="sign-out"),
     path("sign-in/verify/", mfa.SecondStepView.as_view(), name="sign-in-verify"),
     path("sign-in/recovery/", mfa.SecondStepView.as_view(recovery=True), name="sign-in-recovery"),
+    path("account/confirm/", mfa.StepUpView.as_view(), name="step-up"),
+    path(
+        "account/confirm/recovery/", mfa.StepUpView.as_view(recovery=True), name="step-up-recovery"
+    ),
     path("account/password/", auth.PasswordChangeView.as_view(), name="password-change"),
     path("account/security/", mfa.SecurityView.as_view(), name="account-security"),
     path("account/security/authenticator/", mfa.EnrolView.as_view(), name="mfa-enrol"),

@@ -70,6 +70,9 @@ MATRIX: dict[str, Row] = {
     # The second sign-in step: a session that passed it (or needs none) is sent on.
     "sign-in-verify": Row(LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
     "sign-in-recovery": Row(LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    # "Confirm it's you" before a sensitive action: a session verified just now is sent on.
+    "step-up": Row(LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    "step-up-recovery": Row(LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
     "account-security": SIGNED_IN_ONLY,
     "mfa-enrol": Row(LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT),  # they have an app
     "mfa-remove": SIGNED_IN_ONLY,

@@ -3,6 +3,7 @@ is a problem" that links each field's error to that field (the link's target is 
 and a title starting with "Error: ". Every URL is classified here: a form page has a row saying
 what wrong answer to send; a new URL without one fails `test_every_url_is_classified`."""
 
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.views.generic.edit import FormMixin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from multichannel import mfa
 from multichannel.models import Relationship, RelationshipStatus, Subscription
 from multichannel.services.errors import RuleViolation
 from multichannel.services.permissions import refresh_customer_access
@@ -171,6 +173,14 @@ def _password_only(client, request, url):
     return url
 
 
+def _verified_long_ago(client, request, url):
+    """The second factor passed more than 15 minutes ago: a sensitive action asks again."""
+    session = client.session
+    session[mfa.VERIFIED_AT] = time.time() - 3600
+    session.save()
+    return url
+
+
 def _no_authenticator(client, request, url):
     """A user who has no authenticator app yet, setting one up."""
     TOTPDevice.objects.filter(user=request.getfixturevalue("sales_agent")).delete()
@@ -190,6 +200,12 @@ FORM_PAGES: dict[str, FormPage] = {
     ),
     "sign-in-recovery": FormPage(
         "sales_agent", {"code": ""}, prepare=_password_only, links=("id_code",)
+    ),
+    "step-up": FormPage(
+        "sales_agent", {"code": "12"}, prepare=_verified_long_ago, links=("id_code",)
+    ),
+    "step-up-recovery": FormPage(
+        "sales_agent", {"code": ""}, prepare=_verified_long_ago, links=("id_code",)
     ),
     "mfa-enrol": FormPage(
         "sales_agent", {"code": "abcdef"}, prepare=_no_authenticator, links=("id_code",)

@@ -6,7 +6,7 @@ from multichannel.models import Action
 from multichannel.roles import Perm
 from multichannel.services.audit import record
 from multichannel.views.lists import Column, CsvExportMixin, FilteredListView
-from multichannel.views.mixins import PortalMixin
+from multichannel.views.mixins import PortalMixin, StepUpMixin
 
 
 class ActivityListView(PortalMixin, FilteredListView):
@@ -30,7 +30,7 @@ class ActivityListView(PortalMixin, FilteredListView):
         return [("Activity log", None)]
 
 
-class ActivityExportView(CsvExportMixin, ActivityListView):
+class ActivityExportView(StepUpMixin, CsvExportMixin, ActivityListView):
     """The log's filtered entries as CSV. Exporting is itself recorded, so it is a POST (from a
     form with a CSRF token) that carries the list's filters in its address."""
 

@@ -23,7 +23,7 @@ from multichannel.models import User
 from multichannel.services import mfa as mfa_services
 from multichannel.services.errors import RuleViolation
 from multichannel.views.auth import locked_out
-from multichannel.views.mixins import ActionMixin, ButtonMixin, PortalMixin
+from multichannel.views.mixins import STEP_UP_KEPT, ActionMixin, ButtonMixin, PortalMixin
 
 NEW_CODES = "mfa_new_recovery_codes"  # shown once, then dropped
 
@@ -108,6 +108,39 @@ class SecondStepView(PortalMixin, ActionMixin, FormView):
         context["other_url"] = _with_next(
             reverse("sign-in-verify" if self.recovery else "sign-in-recovery"), self.request
         )
+        return context
+
+
+class StepUpView(SecondStepView):
+    """ "Confirm it's you": a sensitive action wants a second factor passed within the last
+    `mfa.STEP_UP_SECONDS`. The same check as the sign-in's second step, wrong codes counting
+    toward the same lockout; then back to the action (`next`, a page of this site only)."""
+
+    def get_title(self) -> str:
+        return "Confirm it's you with a recovery code" if self.recovery else "Confirm it's you"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated and not mfa.step_up_due(request):
+            return redirect(_next_url(request))
+        return super(SecondStepView, self).dispatch(request, *args, **kwargs)
+
+    def succeeded(self, result: mfa_services.SecondStep) -> HttpResponse:
+        kept = self.request.session.get(STEP_UP_KEPT)
+        response = super().succeeded(result)
+        if kept:
+            messages.info(
+                self.request,
+                "Thank you. What you entered is filled in again: check it and submit it.",
+            )
+        return response
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["step_up"] = True
+        context["other_url"] = _with_next(
+            reverse("step-up" if self.recovery else "step-up-recovery"), self.request
+        )
+        context["minutes"] = mfa.STEP_UP_SECONDS // 60
         return context
 
 

@@ -5,7 +5,9 @@
    something) → 403 naming the role (raised by `access.require`);
 3. another partner's object (`get_subject`) → 404 (the `access.*_for` querysets never hold it);
 4. an object the user's roles may not act on (`subject_check`, e.g. a User management admin on a
-   Global admin) → 403 naming the role.
+   Global admin) → 403 naming the role;
+5. a sensitive action (`StepUpMixin`) whose user passed their second factor too long ago → the
+   "Confirm it's you" page, then back.
 
 Only then does the view read a form or look at the object's state, so a refusal never depends
 on what was posted or on what state the object is in.
@@ -13,16 +15,20 @@ on what was posted or on what state the object is in.
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
 from django.utils.functional import cached_property
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
-from multichannel import access
+from multichannel import access, mfa
 from multichannel.services.errors import RuleViolation
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")  # they read; every other method may change something
@@ -51,7 +57,15 @@ class PortalMixin(LoginRequiredMixin):
         subject = self.get_subject()
         if subject is not None:
             self.subject_check(subject).enforce_role()
+        interrupted = self.before_handling(request)
+        if interrupted is not None:
+            return interrupted
         return super().dispatch(request, *args, **kwargs)
+
+    def before_handling(self, request) -> HttpResponse | None:
+        """Once every check has passed, a page may still send the user elsewhere first (see
+        `StepUpMixin`); None goes on to the page."""
+        return None
 
     def get_subject(self):
         """The one object the page is about, fetched through `access` (a 404 when the user's
@@ -76,6 +90,92 @@ class PortalMixin(LoginRequiredMixin):
         context.setdefault("title", self.get_title())
         context.setdefault("breadcrumbs", self.get_breadcrumbs())
         return context
+
+
+STEP_UP_KEPT = "step_up_kept"  # what a sensitive action's form held when it asked to confirm
+
+
+class StepUpMixin:
+    """A sensitive action (removing a relationship, accepting a transfer, changing someone's
+    roles, resetting their password or second factor, the partner's sign-in policy, exporting
+    the activity log): when the user's last second factor is older than
+    `mfa.STEP_UP_SECONDS`, they first confirm it's them (`step-up` page), then come back.
+
+    Asked on a POST, what was posted (all but the CSRF token and any password) is kept in the
+    session; back on the page the form shows it again, to check and submit. Nothing is done
+    without a fresh submit. A user with no second factor is not asked (`mfa.step_up_due`).
+    List it before the view's `PortalMixin`/`ObjectMixin`: it acts after their checks."""
+
+    request: Any
+    kept_fields: dict[str, list[str]] | None = None
+
+    def step_up_wanted(self) -> bool:
+        return True
+
+    def before_handling(self, request) -> HttpResponse | None:
+        if not self.step_up_wanted():
+            return None
+        if not mfa.step_up_due(request):
+            kept = request.session.get(STEP_UP_KEPT)
+            if kept and kept.get("path") == request.path:
+                del request.session[STEP_UP_KEPT]
+                if request.method in SAFE_METHODS:
+                    self.kept_fields = kept.get("fields") or {}
+            return None
+        if request.method in SAFE_METHODS:
+            back = request.get_full_path()
+        else:
+            back = self._keep_posted(request)
+        return redirect(f"{reverse('step-up')}?{urlencode({'next': back})}")
+
+    def _keep_posted(self, request) -> str:
+        """Keep what was posted; return the page to come back to: this one, or, for an action
+        that is only ever posted (an export), the page it was posted from."""
+        secret = set()
+        get_form_class = getattr(self, "get_form_class", None)
+        if get_form_class is not None:
+            form_class = get_form_class()
+            if form_class is not None:
+                secret = {
+                    name
+                    for name, field in form_class.base_fields.items()
+                    if isinstance(field.widget, forms.PasswordInput)
+                }
+        request.session[STEP_UP_KEPT] = {
+            "path": request.path,
+            "fields": {
+                name: values
+                for name, values in request.POST.lists()
+                if name != "csrfmiddlewaretoken" and name not in secret
+            },
+        }
+        if "get" in getattr(self, "http_method_names", ()) and hasattr(self, "get"):
+            return request.get_full_path()
+        return _same_site_referer(request) or reverse("home")
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)  # type: ignore[misc]
+        if self.kept_fields is not None and not form.is_bound:
+            data = QueryDict(mutable=True)
+            for name, values in self.kept_fields.items():
+                data.setlist(name, values)
+            for name, field in form.fields.items():
+                form.initial[name] = field.widget.value_from_datadict(
+                    data, MultiValueDict(), form.add_prefix(name)
+                )
+        return form
+
+
+def _same_site_referer(request) -> str | None:
+    """The page a request came from, as a path on this site, if it is one."""
+    referer = request.META.get("HTTP_REFERER") or ""
+    if not referer or not url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return None
+    parts = urlsplit(referer)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return path if path.startswith("/") and not path.startswith("//") else None
 
 
 class ActionMixin:

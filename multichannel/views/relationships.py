@@ -24,7 +24,13 @@ from multichannel.roles import Perm
 from multichannel.services import relationships as relationship_services
 from multichannel.views.customers import CustomerMixin
 from multichannel.views.lists import FilteredListView
-from multichannel.views.mixins import ActionMixin, ButtonMixin, ObjectMixin, PortalMixin
+from multichannel.views.mixins import (
+    ActionMixin,
+    ButtonMixin,
+    ObjectMixin,
+    PortalMixin,
+    StepUpMixin,
+)
 
 REQUESTS_CRUMB = ("Relationship requests", reverse_lazy("relationship_requests:list"))
 DRAFT = "portal_relationship_request_draft"
@@ -341,7 +347,7 @@ class RequestRevokeView(ObjectMixin, ActionMixin, FormView):
 # --- Removing a relationship -----------------------------------------------------------------
 
 
-class RemoveRelationshipView(CustomerMixin, ActionMixin, FormView):
+class RemoveRelationshipView(StepUpMixin, CustomerMixin, ActionMixin, FormView):
     permission = Perm.REMOVE_RELATIONSHIPS
     template_name = "relationships/remove.html"
     form_class = ConfirmForm

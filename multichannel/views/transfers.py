@@ -26,7 +26,7 @@ from multichannel.models import (
 from multichannel.roles import Perm
 from multichannel.services import transfers as transfer_services
 from multichannel.views.lists import FilteredListView, list_crumb
-from multichannel.views.mixins import ActionMixin, ObjectMixin, PortalMixin
+from multichannel.views.mixins import ActionMixin, ObjectMixin, PortalMixin, StepUpMixin
 
 TRANSFERS_CRUMB = ("Transfers", reverse_lazy("transfers:list"))
 
@@ -212,12 +212,15 @@ class TransferDetailView(TransferMixin, TemplateView):
         return context
 
 
-class TransferAnswerView(TransferMixin, ActionMixin, FormView):
+class TransferAnswerView(StepUpMixin, TransferMixin, ActionMixin, FormView):
     """Accept (choosing the line items) or decline: the source partner's Global admin. Whoever
     is not a Global admin is refused on either side, before the form or the transfer's state."""
 
     permission = Perm.ACCEPT_TRANSFERS
     accept = True
+
+    def step_up_wanted(self):
+        return self.accept  # declining gives nothing away
 
     def get_template_names(self):
         return ["transfers/accept.html" if self.accept else "transfers/decline.html"]

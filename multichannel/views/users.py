@@ -13,7 +13,13 @@ from multichannel.roles import Perm
 from multichannel.services import mfa as mfa_services
 from multichannel.services import users as user_services
 from multichannel.views.lists import Column, CsvExportMixin, FilteredListView
-from multichannel.views.mixins import ActionMixin, ButtonMixin, ObjectMixin, PortalMixin
+from multichannel.views.mixins import (
+    ActionMixin,
+    ButtonMixin,
+    ObjectMixin,
+    PortalMixin,
+    StepUpMixin,
+)
 
 SHOWN_ONCE = "portal_temporary_password"
 
@@ -156,7 +162,7 @@ class UserCreateView(PortalMixin, ActionMixin, FormView):
         return redirect("users:detail", uuid=given.user.uuid)
 
 
-class UserEditView(UserActionMixin, ActionMixin, FormView):
+class UserEditView(StepUpMixin, UserActionMixin, ActionMixin, FormView):
     template_name = "users/form.html"
     form_class = UserForm
 
@@ -229,7 +235,7 @@ class UserStatusView(UserActionMixin, ButtonMixin, DetailView):
         return redirect("users:detail", uuid=self.subject.uuid)
 
 
-class UserPasswordResetView(UserActionMixin, ActionMixin, FormView):
+class UserPasswordResetView(StepUpMixin, UserActionMixin, ActionMixin, FormView):
     template_name = "users/reset_password.html"
     form_class = PasswordResetForm
 
@@ -259,7 +265,7 @@ class UserPasswordResetView(UserActionMixin, ActionMixin, FormView):
         return redirect("users:detail", uuid=self.subject.uuid)
 
 
-class UserMfaResetView(UserActionMixin, ButtonMixin, DetailView):
+class UserMfaResetView(StepUpMixin, UserActionMixin, ButtonMixin, DetailView):
     """Confirm, then remove all of the user's second factors and end their sessions."""
 
     template_name = "users/reset_mfa.html"
@@ -293,7 +299,7 @@ class UserMfaResetView(UserActionMixin, ButtonMixin, DetailView):
         return redirect("users:detail", uuid=self.subject.uuid)
 
 
-class MfaRequirementView(PortalMixin, ActionMixin, FormView):
+class MfaRequirementView(StepUpMixin, PortalMixin, ActionMixin, FormView):
     """A Global admin decides whether the partner's users must sign in with a second factor."""
 
     permission = Perm.CHANGE_PARTNER_SETTINGS
