@@ -18,9 +18,10 @@ from django.db.models import Prefetch
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django_otp.admin import OTPAdminAuthenticationForm
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from multichannel import notifications, operators
+from multichannel import mfa, notifications, operators
 from multichannel.forms.partners import NewPartnerForm
 from multichannel.models import (
     AuditEntry,
@@ -56,11 +57,24 @@ admin.site.disable_action("delete_selected")
 
 
 def _operators_only(request) -> bool:
-    """Partner employees use the portal, which shows them their own partner's data only."""
-    return operators.is_operator(request.user)
+    """Partner employees use the portal, which shows them their own partner's data only. An
+    operator signs in with a code too (django-otp's admin sign-in form: email, password and a
+    code from their authenticator app or a static token), so the session must be verified."""
+    return operators.is_operator(request.user) and mfa.is_verified(request.user)
+
+
+class OperatorSignInForm(OTPAdminAuthenticationForm):
+    """Email, password and a code: the code is checked against the operator's authenticator app
+    unless another of their devices is chosen (the form offers the choice once the password
+    is right)."""
+
+    def _chosen_device(self, user):
+        return super()._chosen_device(user) or mfa.authenticator(user)
 
 
 admin.site.has_permission = _operators_only  # type: ignore[method-assign]
+admin.site.login_form = OperatorSignInForm
+admin.site.login_template = "otp/admin111/login.html"
 
 
 class ReadOnly:

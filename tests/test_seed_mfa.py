@@ -13,7 +13,13 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from multichannel import mfa
-from multichannel.management.demo.partners import CONTOSO, DEMO_PASSWORD, FABRIKAM, TAILSPIN
+from multichannel.management.demo.partners import (
+    CONTOSO,
+    DEMO_PASSWORD,
+    FABRIKAM,
+    SUPERUSER_EMAIL,
+    TAILSPIN,
+)
 from multichannel.models import Partner, User
 
 
@@ -43,7 +49,17 @@ def test_every_contoso_user_has_an_app_with_the_printed_key(printed):
     for user in contoso:
         device = TOTPDevice.objects.get(user=user, confirmed=True)
         assert pyotp.TOTP(printed[user.email]).byte_secret() == device.bin_key
-    assert not TOTPDevice.objects.exclude(user__partner__partner_id=CONTOSO).exists()
+    others = TOTPDevice.objects.exclude(user__partner__partner_id=CONTOSO)
+    assert list(others.values_list("user__email", flat=True)) == [SUPERUSER_EMAIL]
+
+
+def test_the_demo_operator_has_an_app_with_the_printed_key(db):
+    out = seed()
+    key = re.search(rf"{re.escape(SUPERUSER_EMAIL)}, authenticator app key ([A-Z2-7]{{32}})", out)
+
+    assert key is not None
+    device = TOTPDevice.objects.get(user__email=SUPERUSER_EMAIL, confirmed=True)
+    assert pyotp.TOTP(key.group(1)).byte_secret() == device.bin_key
 
 
 def test_a_demo_user_signs_in_with_a_code_from_the_printed_key(printed):

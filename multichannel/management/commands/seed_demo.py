@@ -24,7 +24,7 @@ from multichannel.management.demo.customers import (
     seed_customers,
 )
 from multichannel.management.demo.emails import emails_held_back
-from multichannel.management.demo.mfa import REQUIRES_MFA, seed_mfa
+from multichannel.management.demo.mfa import REQUIRES_MFA, seed_mfa, seed_operator_authenticator
 from multichannel.management.demo.moves import moves_summary, seed_moves
 from multichannel.management.demo.partners import DEMO_PASSWORD, PARTNERS, SUPERUSER_EMAIL, TEAMS
 from multichannel.management.demo.requests import DEMO_BASE_URL, seed_requests
@@ -86,6 +86,7 @@ class Command(BaseCommand):
             User.objects.create_superuser(
                 email=SUPERUSER_EMAIL, password=DEMO_PASSWORD, full_name="Platform Operator"
             )
+        operator_key = seed_operator_authenticator(User.objects.get(email=SUPERUSER_EMAIL))
         totp_keys = seed_mfa(partners)
         seed_customers(partners, timezone.localdate())
         grant_customer_access(partners.values())
@@ -129,7 +130,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  {partner.name} support requests: {support_summary(partner)}")
         for reason in skipped:
             self.stdout.write(self.style.WARNING(f"  Demo data skipped: {reason}"))
-        self.stdout.write(f"\n  Django admin (/admin/): {SUPERUSER_EMAIL}")
+        self.stdout.write(
+            f"\n  Django admin (/admin/): {SUPERUSER_EMAIL}, authenticator app key {operator_key}"
+        )
         if demo_request is not None and demo_request.current_status() == RequestStatus.PENDING:
             self.stdout.write(
                 f"\n  Demo invitation link ({demo_request.partner.name} → "

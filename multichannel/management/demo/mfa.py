@@ -8,6 +8,7 @@ from base64 import b32encode
 from binascii import unhexlify
 
 from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from multichannel import mfa
 from multichannel.management.demo.partners import CONTOSO, FABRIKAM, TAILSPIN
@@ -25,6 +26,15 @@ def demo_totp_key(email: str) -> str:
 
 def base32_key(hex_key: str) -> str:
     return b32encode(unhexlify(hex_key)).decode()
+
+
+def seed_operator_authenticator(operator: User) -> str:
+    """The demo operator's authenticator app for the admin's sign-in (a fixed key, as the
+    partners' users have). Returns its base32 key."""
+    key = demo_totp_key(operator.email)
+    if not mfa.has_factor(operator):
+        TOTPDevice.objects.create(user=operator, name="Authenticator app", confirmed=True, key=key)
+    return base32_key(key)
 
 
 def seed_mfa(partners: dict[str, Partner]) -> list[tuple[str, str]]:
