@@ -3,13 +3,18 @@ so after the password they set up an authenticator app from the QR page, save th
 codes, sign out, and sign in again with a code from the app."""
 
 import re
+import time
+from importlib import import_module
 from pathlib import Path
 
 import pyotp
 import pytest
+from django.conf import settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
+from multichannel import mfa
+from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD, next_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -108,3 +113,37 @@ def test_a_recovery_code_instead_of_the_app(page, sales_agent):
     page.get_by_role("button", name="Verify").click()
 
     expect(page.get_by_text("You have 9 recovery codes left.")).to_be_visible()
+
+
+def age_the_second_factor(page, minutes: float) -> None:
+    """As if the session's last code was entered `minutes` ago."""
+    key = next(
+        c["value"] for c in page.context.cookies() if c["name"] == settings.SESSION_COOKIE_NAME
+    )
+    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key=key)
+    session[mfa.VERIFIED_AT] = time.time() - minutes * 60
+    session.save()
+
+
+def test_an_action_after_15_minutes_asks_again_and_keeps_what_was_typed(
+    page, global_admin, sales_agent
+):
+    sign_in(page, global_admin.email, PASSWORD)
+    page.goto(f"/users/{sales_agent.uuid}/edit/")
+    age_the_second_factor(page, 16)
+
+    page.get_by_label("Full name").fill("Dana Diaz-Moreno")
+    page.get_by_role("button", name="Save changes").click()
+
+    expect(page.get_by_role("heading", name="Confirm it's you")).to_be_visible()
+    device = TOTPDevice.objects.get(user=global_admin, confirmed=True)
+    page.get_by_label("6-digit code from your authenticator app").fill(next_code(device))
+    page.get_by_role("button", name="Confirm").click()
+
+    expect(page).to_have_url(re.compile(rf"/users/{sales_agent.uuid}/edit/$"))
+    expect(page.get_by_label("Full name")).to_have_value("Dana Diaz-Moreno")
+    expect(page.get_by_text("What you entered is filled in again")).to_be_visible()
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_text(f"{sales_agent.email}").first).to_be_visible()
+    sales_agent.refresh_from_db()
+    assert sales_agent.full_name == "Dana Diaz-Moreno"
