@@ -66,6 +66,7 @@ ACTIONS = {
 
 
 @pytest.mark.parametrize("action", sorted(ACTIONS))
+@pytest.mark.rule(22)
 def test_a_sensitive_page_asks_again_after_15_minutes(action, request, global_admin):
     give_authenticator(request.getfixturevalue("sales_agent"))
     url = ACTIONS[action](request)
@@ -115,6 +116,7 @@ def test_declining_a_transfer_does_not_ask(global_admin, transfer_asked_of_us): 
     assert client.get(url).status_code == 200
 
 
+@pytest.mark.rule(22)
 def test_after_confirming_the_user_is_back_with_what_they_typed(global_admin, sales_agent):
     device = give_authenticator(global_admin)
     client = signed_in(global_admin)
@@ -195,6 +197,7 @@ def test_a_next_address_on_another_site_is_ignored(global_admin):
     assert response["Location"] == reverse("home")
 
 
+@pytest.mark.rule(22)
 def test_a_wrong_code_is_said_and_recorded_and_counts_toward_the_lockout(
     global_admin, sales_agent, _clock
 ):
@@ -222,6 +225,7 @@ def test_a_wrong_code_is_said_and_recorded_and_counts_toward_the_lockout(
     assert locked.status_code == 429
 
 
+@pytest.mark.rule(22)
 def test_a_user_with_no_factor_is_not_asked(partner, global_admin, sales_agent):
     partner.require_mfa = False
     partner.save(update_fields=["require_mfa"])
@@ -252,6 +256,7 @@ def operator(db):
     )
 
 
+@pytest.mark.rule(22)
 def test_an_operator_without_a_code_does_not_reach_the_admin(operator):
     client = Client()
     client.post(reverse("admin:login"), {"username": operator.email, "password": PASSWORD})
