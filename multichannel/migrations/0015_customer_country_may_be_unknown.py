@@ -5,15 +5,14 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('multichannel', '0014_multi_factor_sign_in'),
+        ("multichannel", "0014_multi_factor_sign_in"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='customer',
-            name='country',
+            model_name="customer",
+            name="country",
             field=django_countries.fields.CountryField(blank=True, max_length=2),
         ),
     ]
