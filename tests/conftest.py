@@ -277,3 +277,27 @@ def support_request(sales_agent, held_subscription):
         contact_email="dana@contoso.example",
         attachments=[SimpleUploadedFile("error.txt", b"AADSTS50076")],
     )
+
+
+@pytest.fixture
+def transfer_asked_of_us(global_admin, other_partner_admin, held_subscription):
+    """The other partner asks us for the customer's Azure we hold."""
+
+    customer, them = held_subscription.customer, other_partner_admin.partner
+    Relationship.objects.create(partner=them, customer=customer, status=RelationshipStatus.ACTIVE)
+    refresh_customer_access(customer, them)
+    Subscription.objects.create(
+        customer=customer,
+        offer_name="Azure plan",
+        offer_id="DZH318Z0BPS6",
+        billing_type="usage",
+        channel="csp",
+        partner_of_record=global_admin.partner,
+        external_id=uuid.uuid4(),
+    )
+    return request_transfer(
+        by=other_partner_admin,
+        customer=customer,
+        source_partner=global_admin.partner,
+        notify_email="it@x.example",
+    )

@@ -20,7 +20,6 @@ from multichannel.models import Action, AuditEntry, RelationshipStatus, User
 from multichannel.services.mfa import regenerate_recovery_codes
 from multichannel.views.mixins import STEP_UP_KEPT
 from tests.factories import PASSWORD, give_authenticator, signed_in, totp
-from tests.test_access_matrix import transfer_asked_of_us  # noqa: F401  # a fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +107,7 @@ def test_an_export_posted_from_another_site_comes_back_home(as_global_admin):
     assert response["Location"] == step_up_url(reverse("home"))
 
 
-def test_declining_a_transfer_does_not_ask(global_admin, transfer_asked_of_us):  # noqa: F811
+def test_declining_a_transfer_does_not_ask(global_admin, transfer_asked_of_us):
     client = signed_in(global_admin)
     verified_ago(client, 60)
 

@@ -14,7 +14,7 @@ from multichannel.services.relationships import send_request
 from multichannel.services.support import add_note
 from tests.browser.conftest import DESKTOP, PHONE, PageProblems, accessibility_problems, sign_in
 from tests.factories import PASSWORD, add_customer, add_subscription, make_request
-from tests.test_access_matrix import MATRIX
+from tests.url_table import MATRIX
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

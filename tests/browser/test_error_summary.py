@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from multichannel.services import onboarding as onboarding_services
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD, signed_in
-from tests.test_error_summary import FORM_PAGES, _kwargs
+from tests.form_pages import FORM_PAGES, url_kwargs
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -107,7 +107,7 @@ def test_every_refused_form_takes_focus_to_its_summary_and_each_link_to_its_fiel
     client = (
         Client() if row.persona == "anonymous" else signed_in(request.getfixturevalue(row.persona))
     )
-    url = reverse(url_name, kwargs=_kwargs(row.about, request))
+    url = reverse(url_name, kwargs=url_kwargs(row.about, request))
     if row.prepare:
         url = row.prepare(client, request, url)
     response = client.post(url, row.data)
