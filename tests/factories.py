@@ -209,11 +209,12 @@ def base32_secret(device: TOTPDevice) -> str:
 
 
 def next_code(device: TOTPDevice) -> str:
-    """A code the device accepts now: the first time step within its tolerance after the last
-    one it accepted (a code is never accepted twice), waiting for it if need be."""
+    """A code the device accepts now and still accepts a step later: the current time step, or
+    the first one after the last it accepted (a code is never accepted twice), waiting for it if
+    need be. Not the step before now: a slow machine could reach the server after it has gone."""
     device.refresh_from_db()
     now_t = int(time.time() - device.t0) // device.step
-    wanted = max(now_t - device.tolerance, device.last_t + 1)
+    wanted = max(now_t, device.last_t + 1)
     while wanted > now_t + device.tolerance:
         time.sleep(1)
         now_t = int(time.time() - device.t0) // device.step
