@@ -150,10 +150,10 @@ def new_page(browser, live_server, request):
             base_url=live_server.url,
             viewport={"width": width, "height": height},
             accept_downloads=True,
-            # Bootstrap then switches its transitions off: axe-core looks at a button's colours as
-            # they are, never halfway between two states (a clicked button fading to its hover).
-            reduced_motion="reduce",
-            **options,
+            # Reduced motion unless a test says otherwise: Bootstrap then switches its transitions
+            # off, so axe-core looks at a button's colours as they are, never halfway between two
+            # states (a clicked button fading to its hover).
+            **{"reduced_motion": "reduce", **options},
         )
         context.set_default_timeout(10_000)
         page = context.new_page()
