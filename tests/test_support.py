@@ -394,6 +394,13 @@ def test_a_customer_with_only_a_pending_relationship_request_cannot_get_a_suppor
         file_one(sales_agent, pending)
     assert SupportRequest.objects.count() == before
 
+    # Its own page does not offer to file one either, and says when it can be.
+    customer_page = as_sales_agent.get(reverse("customers:detail", args=[pending.uuid]))
+    assert reverse("support:new") not in customer_page.content.decode()
+    assert "can be filed once the customer has accepted our reseller relationship" in text(
+        customer_page
+    )
+
 
 def test_the_thread_shows_status_changes_and_assignments_among_the_notes_in_time_order(
     as_sales_agent, sales_agent, global_admin, colleague, filed
