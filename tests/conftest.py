@@ -17,8 +17,6 @@ from django.test import Client
 from multichannel.models import (
     BillingType,
     Channel,
-    Relationship,
-    RelationshipStatus,
     Subscription,
     Term,
 )
@@ -26,11 +24,17 @@ from multichannel.roles import Role
 from multichannel.services.customers import create_customer
 from multichannel.services.moves import plan_move
 from multichannel.services.onboarding import start_onboarding
-from multichannel.services.permissions import refresh_customer_access
 from multichannel.services.relationships import request_relationship
 from multichannel.services.support import file_request
 from multichannel.services.transfers import request_transfer
-from tests.factories import PartnerFactory, make_user, signed_in, verify_session
+from tests.factories import (
+    PartnerFactory,
+    azure_plan,
+    make_user,
+    share_customer,
+    signed_in,
+    verify_session,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -244,19 +248,8 @@ def transfer(sales_agent, held_subscription, other_partner):
     """Our partner asks the other partner for the customer's Azure it holds."""
 
     customer = held_subscription.customer
-    Relationship.objects.create(
-        partner=other_partner, customer=customer, status=RelationshipStatus.ACTIVE
-    )
-    refresh_customer_access(customer, other_partner)
-    Subscription.objects.create(
-        customer=customer,
-        offer_name="Azure plan",
-        offer_id="DZH318Z0BPS6",
-        billing_type="usage",
-        channel="csp",
-        partner_of_record=other_partner,
-        external_id=uuid.uuid4(),
-    )
+    share_customer(customer, other_partner)
+    azure_plan(customer, held_by=other_partner)
     return request_transfer(
         by=sales_agent, customer=customer, source_partner=other_partner, notify_email="it@x.example"
     )
@@ -283,18 +276,9 @@ def support_request(sales_agent, held_subscription):
 def transfer_asked_of_us(global_admin, other_partner_admin, held_subscription):
     """The other partner asks us for the customer's Azure we hold."""
 
-    customer, them = held_subscription.customer, other_partner_admin.partner
-    Relationship.objects.create(partner=them, customer=customer, status=RelationshipStatus.ACTIVE)
-    refresh_customer_access(customer, them)
-    Subscription.objects.create(
-        customer=customer,
-        offer_name="Azure plan",
-        offer_id="DZH318Z0BPS6",
-        billing_type="usage",
-        channel="csp",
-        partner_of_record=global_admin.partner,
-        external_id=uuid.uuid4(),
-    )
+    customer = held_subscription.customer
+    share_customer(customer, other_partner_admin.partner)
+    azure_plan(customer, held_by=global_admin.partner)
     return request_transfer(
         by=other_partner_admin,
         customer=customer,

@@ -149,6 +149,27 @@ def make_managed_customer(partner, **kwargs) -> Customer:
     return customer
 
 
+def share_customer(customer: Customer, partner) -> None:
+    """`partner` has an active reseller relationship with `customer` too, and sees it."""
+    Relationship.objects.create(
+        partner=partner, customer=customer, status=RelationshipStatus.ACTIVE
+    )
+    refresh_customer_access(customer, partner)
+
+
+def azure_plan(customer: Customer, held_by) -> Subscription:
+    """An active Azure plan of `customer` bought through CSP, `held_by` its partner of record."""
+    return Subscription.objects.create(
+        customer=customer,
+        offer_name="Azure plan",
+        offer_id="DZH318Z0BPS6",
+        billing_type="usage",
+        channel="csp",
+        partner_of_record=held_by,
+        external_id=uuid.uuid4(),
+    )
+
+
 def bulk_managed_customers(partner, count: int, subscriptions_each: int = 1) -> list[Customer]:
     """Many managed customers at once (bulk inserts), for tests that measure list pages."""
 

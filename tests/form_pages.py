@@ -19,7 +19,7 @@ from multichannel import mfa
 from multichannel.models import Relationship, RelationshipStatus, Subscription
 from multichannel.services.errors import RuleViolation
 from multichannel.services.permissions import refresh_customer_access
-from tests.factories import PASSWORD, give_authenticator
+from tests.factories import PASSWORD, azure_plan, give_authenticator, share_customer
 
 
 @dataclass(frozen=True)
@@ -92,17 +92,8 @@ def azure_held_elsewhere(client, request, url):
 
     customer = request.getfixturevalue("held_subscription").customer
     other = request.getfixturevalue("other_partner")
-    Relationship.objects.create(partner=other, customer=customer, status=RelationshipStatus.ACTIVE)
-    refresh_customer_access(customer, other)
-    Subscription.objects.create(
-        customer=customer,
-        offer_name="Azure plan",
-        offer_id="DZH318Z0BPS6",
-        billing_type="usage",
-        channel="csp",
-        partner_of_record=other,
-        external_id=uuid.uuid4(),
-    )
+    share_customer(customer, other)
+    azure_plan(customer, held_by=other)
     return url
 
 
